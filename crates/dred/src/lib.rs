@@ -1,0 +1,3 @@
+//! dred: being written.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! `lpcnet`: being written.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,3 @@
+//! `rdovae`: being written.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
