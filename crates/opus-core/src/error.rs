@@ -25,6 +25,10 @@ pub enum Error {
     },
     /// Valid input that this implementation does not handle (libopus `OPUS_UNIMPLEMENTED`).
     Unsupported(&'static str),
+    /// An internal step failed on data an earlier step accepted (libopus
+    /// `OPUS_INTERNAL_ERROR`); the repacketizer reports malformed extensions
+    /// in a packet's padding this way, as libopus does.
+    Internal(&'static str),
 }
 
 impl Error {
@@ -33,6 +37,7 @@ impl Error {
         match self {
             Error::BadArg(_) => -1,
             Error::BufferTooSmall { .. } => -2,
+            Error::Internal(_) => -3,
             Error::InvalidPacket(_) => -4,
             Error::Unsupported(_) => -5,
         }
@@ -48,6 +53,7 @@ impl fmt::Display for Error {
                 write!(f, "opus: buffer too small: needed {needed}, got {got}")
             }
             Error::Unsupported(what) => write!(f, "opus: unsupported: {what}"),
+            Error::Internal(what) => write!(f, "opus: internal error: {what}"),
         }
     }
 }
@@ -64,6 +70,7 @@ mod tests {
         assert_eq!(Error::BufferTooSmall { needed: 2, got: 1 }.libopus_code(), -2);
         assert_eq!(Error::InvalidPacket("x").libopus_code(), -4);
         assert_eq!(Error::Unsupported("x").libopus_code(), -5);
+        assert_eq!(Error::Internal("x").libopus_code(), -3);
         assert_eq!(
             Error::BufferTooSmall { needed: 2, got: 1 }.to_string(),
             "opus: buffer too small: needed 2, got 1"

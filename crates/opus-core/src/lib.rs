@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod celt;
 pub mod error;
 pub mod packet;
 pub mod range_coder;

@@ -7,6 +7,10 @@
 //! This file was produced from that header by a one-off transcription script;
 //! do not edit it by hand.
 
+// The tables keep libopus's digits, some of which happen to be close to
+// named constants such as 1/sqrt(2).
+#![allow(clippy::approx_constant)]
+
 /// Number of complex twiddles of the largest FFT (libopus `fft_twiddles48000_960`).
 pub const FFT_TWIDDLES_LEN: usize = 480;
 /// Number of MDCT twiddles for the four MDCT sizes 1920/960/480/240

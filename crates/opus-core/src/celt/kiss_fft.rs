@@ -250,8 +250,8 @@ impl KissFft {
                 let s8 = Complex::add(s2, s3);
                 let s9 = Complex::sub(s2, s3);
 
-                fout[k0].r = fout[k0].r + (s7.r + s8.r);
-                fout[k0].i = fout[k0].i + (s7.i + s8.i);
+                fout[k0].r += s7.r + s8.r;
+                fout[k0].i += s7.i + s8.i;
 
                 let s5 = Complex {
                     r: s0.r + (s7.r * ya.r + s8.r * yb.r),
@@ -283,6 +283,8 @@ impl KissFft {
 /// `m` is 4 and the twiddles are the eighth roots of unity.
 fn bfly2(fout: &mut [Complex], m: usize, n: usize) {
     debug_assert_eq!(m, 4);
+    // libopus's literal, not FRAC_1_SQRT_2, to keep its exact spelling.
+    #[allow(clippy::approx_constant)]
     let tw: f32 = 0.7071067812;
     for blk in fout.chunks_exact_mut(8).take(n) {
         let mut t = blk[4];

@@ -99,7 +99,7 @@ pub fn to_self_delimited(packet: &[u8], out: &mut [u8]) -> Result<usize, Error> 
 /// [`Repacketizer::out_range_with`] for `out`.
 pub fn from_self_delimited(data: &[u8], out: &mut [u8]) -> Result<(usize, usize), Error> {
     let parsed = super::framing::parse_self_delimited(data)?;
-    let consumed = parsed.packet_len;
+    let consumed = parsed.packet_len();
     let mut rp = Repacketizer::new();
     rp.cat_self_delimited(&data[..consumed])?;
     let written = rp.out_range_with(0, rp.nb_frames(), out, false, false, &[])?;
@@ -182,8 +182,8 @@ mod tests {
             // Trailing bytes after a self-delimited packet are not part of it.
             sd[m] = 0xAA;
             let p = parse_self_delimited(&sd[..=m]).unwrap();
-            assert_eq!(p.packet_len, m);
-            assert_eq!(p.frame_count, count);
+            assert_eq!(p.packet_len(), m);
+            assert_eq!(p.frame_count(), count);
             for i in 0..count {
                 assert_eq!(p.frame(&sd, i), orig.frame(&packet, i));
             }

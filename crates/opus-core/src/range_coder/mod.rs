@@ -23,7 +23,7 @@ mod encoder;
 mod laplace;
 
 pub use decoder::RangeDecoder;
-pub use encoder::RangeEncoder;
+pub use encoder::{RangeEncoder, RangeEncoderState};
 pub use laplace::{laplace_decode, laplace_decode_p0, laplace_encode, laplace_encode_p0};
 
 /// Bits in one output symbol: the coder moves whole bytes.
@@ -64,9 +64,10 @@ pub fn ilog(x: u32) -> i32 {
 
 /// Upper thresholds for the eighth-bit step of `tell_frac`.
 ///
-/// Entry `b` is `floor(2^(15 + (b + 1) / 8))`, the top 16 bits of a range whose
-/// logarithm reaches the next eighth of a bit, with the last entry held at
-/// `u16::MAX` so that it never matches. A test recomputes them.
+/// For a range normalised to 16 bits, `r` in `[2^15, 2^16)`, entry `b` is the
+/// largest `r` whose first three bits of `log2(r / 2^15)` are `b` when computed
+/// by three truncating squarings of `r` (one bit each). That is about
+/// `2^(15 + (b + 1) / 8)`; the last entry never matches. A test recomputes them.
 const TELL_FRAC_THRESHOLDS: [u32; 8] = [35733, 38967, 42495, 46340, 50535, 55109, 60097, 65535];
 
 /// Whole bits used so far, rounded up (libopus `ec_tell`).
@@ -119,17 +120,9 @@ mod tests {
         assert_eq!(ilog(256), 9);
         assert_eq!(ilog(0x8000_0000), 32);
         assert_eq!(ilog(u32::MAX), 32);
-        for k in 0..32 {
+        for k in 0..32u32 {
             assert_eq!(ilog(1 << k), k as i32 + 1);
             assert_eq!(ilog((1u32 << k) | ((1u32 << k) - 1)), k as i32 + 1);
-        }
-    }
-
-    #[test]
-    fn tell_frac_thresholds_are_powers_of_two() {
-        for (b, &t) in TELL_FRAC_THRESHOLDS.iter().enumerate() {
-            let exact = (2f64).powf(15.0 + (b as f64 + 1.0) / 8.0).floor() as u32;
-            assert_eq!(t, exact.min(65535), "entry {b}");
         }
     }
 
@@ -140,12 +133,31 @@ mod tests {
         let mut l = ilog(rng) as u32;
         let mut r = rng >> (l - 16);
         for _ in 0..BITRES {
-            r = r * r >> 15;
+            r = (r * r) >> 15;
             let b = r >> 16;
             l = l << 1 | b;
             r >>= b;
         }
         nbits - l
+    }
+
+    /// The three fraction bits of `log2(r / 2^15)` by squaring, for `r` in
+    /// `[2^15, 2^16)`: tell_frac of a 16-bit range is `(nbits - 16) * 8 - frac`.
+    fn fraction_by_squaring(r: u32) -> u32 {
+        (100 - 16) * 8 - tell_frac_by_squaring(100, r)
+    }
+
+    #[test]
+    fn tell_frac_thresholds_follow_squaring() {
+        for (b, &t) in TELL_FRAC_THRESHOLDS.iter().enumerate() {
+            let largest = (0x8000u32..=0xFFFF)
+                .filter(|&r| fraction_by_squaring(r) <= b as u32)
+                .max();
+            assert_eq!(Some(t), largest, "entry {b}");
+            // Close to the real logarithm.
+            let exact = (2f64).powf(15.0 + (b as f64 + 1.0) / 8.0);
+            assert!((f64::from(t) - exact).abs() < 2.0, "entry {b}");
+        }
     }
 
     #[test]
@@ -157,8 +169,15 @@ mod tests {
                 if rng <= CODE_BOT {
                     continue;
                 }
-                assert_eq!(tell_frac(100, rng), tell_frac_by_squaring(100, rng), "rng {rng:#x}");
-                assert_eq!(tell_frac(100, top << shift), tell_frac_by_squaring(100, top << shift));
+                assert_eq!(
+                    tell_frac(100, rng),
+                    tell_frac_by_squaring(100, rng),
+                    "rng {rng:#x}"
+                );
+                assert_eq!(
+                    tell_frac(100, top << shift),
+                    tell_frac_by_squaring(100, top << shift)
+                );
             }
         }
     }
