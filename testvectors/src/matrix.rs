@@ -461,7 +461,7 @@ pub fn quick() -> Vec<Vector> {
         "silk_wb_20ms",
         "silk_nb_60ms",
         "hybrid_fb_20ms_stereo",
-        "celt_fb_5ms",
+        "celt_fb_5ms_stereo",
         "multi_celt_fb_120ms",
         "fec_silk_wb_20ms",
         "dred_silk_wb_20ms",

@@ -68,7 +68,11 @@ pub fn bits2pulses(m: &CeltMode, band: usize, lm: i32, bits: i32) -> i32 {
             lo = mid;
         }
     }
-    let lo_bits = if lo == 0 { -1 } else { i32::from(cache[lo as usize]) };
+    let lo_bits = if lo == 0 {
+        -1
+    } else {
+        i32::from(cache[lo as usize])
+    };
     if bits - lo_bits <= i32::from(cache[hi as usize]) - bits {
         lo
     } else {
@@ -96,7 +100,7 @@ pub fn init_caps(m: &CeltMode, cap: &mut [i32], lm: usize, c: usize) {
     for (i, cap) in cap[..m.nb_ebands].iter_mut().enumerate() {
         let n = m.band_width(i) << lm;
         let row = m.nb_ebands * (2 * lm + c - 1);
-        *cap = (i32::from(m.cache.caps[row + i]) + 64) * c as i32 * n >> 2;
+        *cap = ((i32::from(m.cache.caps[row + i]) + 64) * c as i32 * n) >> 2;
     }
 }
 
@@ -168,9 +172,10 @@ pub fn clt_compute_allocation(
     for j in start..end {
         let w = m.band_width(j);
         // No PVQ bits below this threshold.
-        thresh[j] = (c_i << BITRES).max((3 * w << lm << BITRES) >> 4);
+        thresh[j] = (c_i << BITRES).max(((3 * w) << lm << BITRES) >> 4);
         // Tilt of the allocation curve.
-        trim_offset[j] = c_i * w * (alloc_trim - 5 - lm_i) * (end - j - 1) as i32 * (1 << (lm_i + BITRES)) >> 6;
+        trim_offset[j] =
+            (c_i * w * (alloc_trim - 5 - lm_i) * (end - j - 1) as i32 * (1 << (lm_i + BITRES))) >> 6;
         // Single-coefficient bands get less, since their coarse energy does more.
         if w << lm == 1 {
             trim_offset[j] -= c_i << BITRES;
@@ -185,7 +190,7 @@ pub fn clt_compute_allocation(
         let mid = (lo + hi) >> 1;
         for j in (start..end).rev() {
             let n = m.band_width(j);
-            let mut bitsj = c_i * n * i32::from(m.alloc_vectors[mid as usize * len + j]) << lm >> 2;
+            let mut bitsj = ((c_i * n * i32::from(m.alloc_vectors[mid as usize * len + j])) << lm) >> 2;
             if bitsj > 0 {
                 bitsj = (bitsj + trim_offset[j]).max(0);
             }
@@ -210,11 +215,11 @@ pub fn clt_compute_allocation(
     lo -= 1;
     for j in start..end {
         let n = m.band_width(j);
-        let mut bits1j = c_i * n * i32::from(m.alloc_vectors[lo as usize * len + j]) << lm >> 2;
+        let mut bits1j = ((c_i * n * i32::from(m.alloc_vectors[lo as usize * len + j])) << lm) >> 2;
         let mut bits2j = if hi >= m.nb_alloc_vectors as i32 {
             cap[j]
         } else {
-            c_i * n * i32::from(m.alloc_vectors[hi as usize * len + j]) << lm >> 2
+            ((c_i * n * i32::from(m.alloc_vectors[hi as usize * len + j])) << lm) >> 2
         };
         if bits1j > 0 {
             bits1j = (bits1j + trim_offset[j]).max(0);
@@ -261,7 +266,7 @@ pub fn clt_compute_allocation(
 /// The second half of [`clt_compute_allocation`]: bisects between the two vectors,
 /// decides band skipping, decodes the stereo parameters and splits each band's bits
 /// between fine energy and PVQ (libopus `interp_bits2pulses`).
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn interp_bits2pulses(
     m: &CeltMode,
     start: usize,
@@ -298,7 +303,7 @@ fn interp_bits2pulses(
         let mut psum = 0i32;
         let mut done = false;
         for j in (start..end).rev() {
-            let tmp = bits1[j] + (mid * bits2[j] >> ALLOC_STEPS);
+            let tmp = bits1[j] + ((mid * bits2[j]) >> ALLOC_STEPS);
             if tmp >= thresh[j] || done {
                 done = true;
                 psum += tmp.min(cap[j]);
@@ -315,7 +320,7 @@ fn interp_bits2pulses(
     let mut psum = 0i32;
     let mut done = false;
     for j in (start..end).rev() {
-        let mut tmp = bits1[j] + (lo * bits2[j] >> ALLOC_STEPS);
+        let mut tmp = bits1[j] + ((lo * bits2[j]) >> ALLOC_STEPS);
         if tmp < thresh[j] && !done {
             tmp = if tmp >= alloc_floor { alloc_floor } else { 0 };
         } else {
@@ -342,7 +347,9 @@ fn interp_bits2pulses(
         left = left.wrapping_sub(width_all.wrapping_mul(percoeff));
         let rem = left.wrapping_sub(eb(j) - eb(start)).max(0);
         let band_width = eb(coded_bands) - eb(j);
-        let mut band_bits = bits[j].wrapping_add(percoeff.wrapping_mul(band_width)).wrapping_add(rem);
+        let mut band_bits = bits[j]
+            .wrapping_add(percoeff.wrapping_mul(band_width))
+            .wrapping_add(rem);
         // Only bands above the threshold code a skip flag; the rest are skipped.
         if band_bits >= thresh[j].max(alloc_floor + (1 << BITRES)) {
             if dec.bit_logp(1) {
@@ -379,7 +386,11 @@ fn interp_bits2pulses(
         total += dual_stereo_rsv;
         dual_stereo_rsv = 0;
     }
-    *dual_stereo = if dual_stereo_rsv > 0 { dec.bit_logp(1) } else { false };
+    *dual_stereo = if dual_stereo_rsv > 0 {
+        dec.bit_logp(1)
+    } else {
+        false
+    };
 
     // Spread what is left evenly over the coded bands.
     let mut left = total.wrapping_sub(psum);
@@ -408,7 +419,8 @@ fn interp_bits2pulses(
             excess = bit.wrapping_sub(cap[j]).max(0);
             bits[j] = bit - excess;
             // Stereo bands have one more degree of freedom.
-            let den = c_i * n + i32::from(c == 2 && n > 2 && !*dual_stereo && (j as i32) < *intensity);
+            let den =
+                c_i * n + i32::from(c == 2 && n > 2 && !*dual_stereo && (j as i32) < *intensity);
             let nc_log_n = den * (i32::from(m.log_n[j]) + log_m);
             // Fine bits get log2(N)/2 minus FINE_OFFSET above their fair share.
             let mut offset = (nc_log_n >> 1) - den * FINE_OFFSET;
@@ -417,9 +429,9 @@ fn interp_bits2pulses(
                 offset += den << BITRES >> 2;
             }
             // Be more generous with the second and third fine bits.
-            if bits[j] + offset < den * 2 << BITRES {
+            if bits[j] + offset < (den * 2) << BITRES {
                 offset += nc_log_n >> 2;
-            } else if bits[j] + offset < den * 3 << BITRES {
+            } else if bits[j] + offset < (den * 3) << BITRES {
                 offset += nc_log_n >> 3;
             }
             // Rounded division.
@@ -434,7 +446,7 @@ fn interp_bits2pulses(
             // Rounded down or capped: first in line for the final bits.
             fine_priority[j] = i32::from(ebits[j] * (den << BITRES) >= bits[j] + offset);
             // The rest goes to PVQ.
-            bits[j] -= c_i * ebits[j] << BITRES;
+            bits[j] -= (c_i * ebits[j]) << BITRES;
         } else {
             // A single coefficient: one sign bit, the rest is fine energy.
             excess = bit.wrapping_sub(c_i << BITRES).max(0);
@@ -446,7 +458,7 @@ fn interp_bits2pulses(
         if excess > 0 {
             let extra_fine = (excess >> (stereo + BITRES)).min(MAX_FINE_BITS - ebits[j]);
             ebits[j] += extra_fine;
-            let extra_bits = extra_fine * c_i << BITRES;
+            let extra_bits = (extra_fine * c_i) << BITRES;
             fine_priority[j] = i32::from(extra_bits >= excess - balance);
             excess -= extra_bits;
         }
@@ -459,7 +471,7 @@ fn interp_bits2pulses(
     // Skipped bands put all their bits into fine energy.
     while j < end {
         ebits[j] = bits[j] >> stereo >> BITRES;
-        debug_assert!(c_i * ebits[j] << BITRES == bits[j]);
+        debug_assert!((c_i * ebits[j]) << BITRES == bits[j]);
         bits[j] = 0;
         fine_priority[j] = i32::from(ebits[j] < 1);
         j += 1;
@@ -477,7 +489,9 @@ mod tests {
 
     #[test]
     fn get_pulses_values() {
-        let expect = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24];
+        let expect = [
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24,
+        ];
         for (i, &e) in expect.iter().enumerate() {
             assert_eq!(get_pulses(i as i32), e);
         }
@@ -497,7 +511,11 @@ mod tests {
                     // Equal costs (the N=1 rows) map to the same pulse count.
                     let b = pulses2bits(m, band, lm, q);
                     let back = bits2pulses(m, band, lm, b);
-                    assert_eq!(pulses2bits(m, band, lm, back), b, "lm {lm} band {band} q {q}");
+                    assert_eq!(
+                        pulses2bits(m, band, lm, back),
+                        b,
+                        "lm {lm} band {band} q {q}"
+                    );
                     if q > 0 && b > pulses2bits(m, band, lm, q - 1) {
                         assert_eq!(back, q, "lm {lm} band {band} q {q}");
                     }
@@ -512,10 +530,10 @@ mod tests {
         let mut cap = [0i32; 21];
         init_caps(m, &mut cap, 3, 2);
         // (caps50[7*21 + i] + 64) * 2 * N >> 2 for the first and last bands.
-        assert_eq!(cap[0], (204 + 64) * 2 * 8 >> 2);
-        assert_eq!(cap[20], (40 + 64) * 2 * 176 >> 2);
+        assert_eq!(cap[0], ((204 + 64) * 2 * 8) >> 2);
+        assert_eq!(cap[20], ((40 + 64) * 2 * 176) >> 2);
         init_caps(m, &mut cap, 0, 1);
-        assert_eq!(cap[0], (224 + 64) * 1 * 1 >> 2);
+        assert_eq!(cap[0], (224 + 64) >> 2);
     }
 
     /// Runs the allocation on random bytes and checks its invariants.
@@ -523,7 +541,11 @@ mod tests {
         let mut buf = [0u8; 64];
         rng.fill(&mut buf[..]);
         let mut dec = RangeDecoder::new(&buf);
-        let end = if rng.gen_bool(0.8) { 21 } else { rng.gen_range(start + 1..=21) };
+        let end = if rng.gen_bool(0.8) {
+            21
+        } else {
+            rng.gen_range(start + 1..=21)
+        };
         let mut cap = [0i32; 21];
         init_caps(m, &mut cap, lm, c);
         let mut offsets = [0i32; 21];
@@ -540,8 +562,22 @@ mod tests {
         let mut ebits = [0i32; 21];
         let mut prio = [0i32; 21];
         let coded = clt_compute_allocation(
-            m, start, end, &offsets, &cap, trim, &mut intensity, &mut dual, total, &mut balance, &mut pulses,
-            &mut ebits, &mut prio, c, lm, &mut dec,
+            m,
+            start,
+            end,
+            &offsets,
+            &cap,
+            trim,
+            &mut intensity,
+            &mut dual,
+            total,
+            &mut balance,
+            &mut pulses,
+            &mut ebits,
+            &mut prio,
+            c,
+            lm,
+            &mut dec,
         );
         assert!(coded as usize > start && coded as usize <= end);
         let boost: i32 = offsets.iter().sum();
@@ -550,11 +586,14 @@ mod tests {
             assert!(pulses[j] >= 0, "pulses {j}");
             assert!((0..=MAX_FINE_BITS).contains(&ebits[j]), "ebits {j}");
             assert!(prio[j] == 0 || prio[j] == 1);
-            sum += pulses[j] + (c as i32 * ebits[j] << BITRES);
+            sum += pulses[j] + ((c as i32 * ebits[j]) << BITRES);
         }
-        // The allocation never hands out more than it was given (boosts were already
-        // taken out of `total` by the caller in a real decoder).
-        assert!(sum <= total.max(0) + boost.min(0), "sum {sum} total {total}");
+        // Boosts are paid for out of `total` too: the allocation never hands out more
+        // than it was given.
+        assert!(
+            sum <= total.max(0) + boost.min(0),
+            "sum {sum} total {total}"
+        );
         if c == 2 {
             assert!(intensity as usize >= start && intensity <= coded || intensity == 0);
         } else {
@@ -570,7 +609,7 @@ mod tests {
         for lm in 0..=3 {
             for c in 1..=2 {
                 for bytes in (0..=1275).step_by(7) {
-                    let total = (bytes * 8 << BITRES) - rng.gen_range(0..200);
+                    let total = ((bytes * 8) << BITRES) - rng.gen_range(0..200);
                     let start = if rng.gen_bool(0.2) { 17 } else { 0 };
                     check(m, &mut rng, c, lm, total, start);
                 }

@@ -12,17 +12,28 @@
 //! The per-band context carries a [`BandCoder`], so that the encoder, which runs the
 //! same recursion, can be added as a second variant.
 
-use super::alloc::{bits2pulses, get_pulses, pulses2bits, BITRES, QTHETA_OFFSET, QTHETA_OFFSET_TWOPHASE};
+use super::alloc::{
+    bits2pulses, get_pulses, pulses2bits, BITRES, QTHETA_OFFSET, QTHETA_OFFSET_TWOPHASE,
+};
 use super::mathops::{
-    celt_exp2, celt_inner_prod, celt_rsqrt, celt_sqrt, celt_sudiv, celt_udiv, ec_ilog, frac_mul16, isqrt32,
-    max32, min32,
+    celt_exp2, celt_inner_prod, celt_rsqrt, celt_sqrt, celt_sudiv, celt_udiv, ec_ilog, frac_mul16,
+    isqrt32, max32, min32,
 };
 use super::mode::{CeltMode, MAX_BAND_SIZE, MAX_LM};
 use super::tables::{
-    BIT_DEINTERLEAVE_TABLE, BIT_INTERLEAVE_TABLE, EBANDS_5MS, EXP2_TABLE8, E_MEANS, NB_EBANDS, ORDERY_TABLE,
+    BIT_DEINTERLEAVE_TABLE, BIT_INTERLEAVE_TABLE, EBANDS_5MS, EXP2_TABLE8, E_MEANS, NB_EBANDS,
+    ORDERY_TABLE,
 };
 use super::vq::{alg_unquant, renormalise_vector, SPREAD_AGGRESSIVE};
 use crate::range_coder::RangeDecoder;
+
+/// 1/sqrt(2) as libopus writes it (`QCONST32(.70710678f, 31)`), for the Haar steps.
+#[allow(clippy::approx_constant)]
+const HAAR_SCALE: f32 = 0.70710678;
+
+/// sqrt(2) as libopus writes it in `anti_collapse`.
+#[allow(clippy::approx_constant)]
+const ANTI_COLLAPSE_SQRT2: f32 = 1.41421356;
 
 /// Size of the folding buffer of one channel: the spectrum below the last band.
 const NORM_SIZE: usize = (EBANDS_5MS[NB_EBANDS - 1] as usize) << MAX_LM;
@@ -93,8 +104,8 @@ pub fn haar1(x: &mut [f32], n0: usize, stride: usize) {
         for j in 0..n0 {
             let a = stride * 2 * j + i;
             let b = stride * (2 * j + 1) + i;
-            let tmp1 = 0.70710678f32 * x[a];
-            let tmp2 = 0.70710678f32 * x[b];
+            let tmp1 = HAAR_SCALE * x[a];
+            let tmp2 = HAAR_SCALE * x[b];
             x[a] = tmp1 + tmp2;
             x[b] = tmp1 - tmp2;
         }
@@ -215,8 +226,12 @@ fn compute_theta(
     let i = ctx.i;
     // Resolution of theta.
     let pulse_cap = i32::from(m.log_n[i]) + lm * (1 << BITRES);
-    let offset =
-        (pulse_cap >> 1) - if stereo && n == 2 { QTHETA_OFFSET_TWOPHASE } else { QTHETA_OFFSET };
+    let offset = (pulse_cap >> 1)
+        - if stereo && n == 2 {
+            QTHETA_OFFSET_TWOPHASE
+        } else {
+            QTHETA_OFFSET
+        };
     let mut qn = compute_qn(n, *b, offset, pulse_cap, stereo);
     if stereo && i as i32 >= ctx.intensity {
         qn = 1;
@@ -233,7 +248,11 @@ fn compute_theta(
                     let x0 = qn / 2;
                     let ft = p0 * (x0 + 1) + x0;
                     let fs = dec.decode(ft as u32) as i32;
-                    let x = if fs < (x0 + 1) * p0 { fs / p0 } else { x0 + 1 + (fs - (x0 + 1) * p0) };
+                    let x = if fs < (x0 + 1) * p0 {
+                        fs / p0
+                    } else {
+                        x0 + 1 + (fs - (x0 + 1) * p0)
+                    };
                     let (fl, fh) = if x <= x0 {
                         (p0 * x, p0 * (x + 1))
                     } else {
@@ -250,15 +269,15 @@ fn compute_theta(
                     let ft = (half + 1) * (half + 1);
                     let fm = dec.decode(ft as u32) as i32;
                     let (fl, fs);
-                    if fm < (half * (half + 1) >> 1) {
+                    if fm < ((half * (half + 1)) >> 1) {
                         itheta = ((isqrt32(8 * fm as u32 + 1) - 1) >> 1) as i32;
                         fs = itheta + 1;
-                        fl = itheta * (itheta + 1) >> 1;
+                        fl = (itheta * (itheta + 1)) >> 1;
                     } else {
                         let r = isqrt32(8 * (ft - fm - 1) as u32 + 1) as i32;
                         itheta = (2 * (qn + 1) - r) >> 1;
                         fs = qn + 1 - itheta;
-                        fl = ft - ((qn + 1 - itheta) * (qn + 2 - itheta) >> 1);
+                        fl = ft - (((qn + 1 - itheta) * (qn + 2 - itheta)) >> 1);
                     }
                     dec.update(fl as u32, (fl + fs) as u32, ft as u32);
                 }
@@ -298,7 +317,14 @@ fn compute_theta(
         // Mid/side bit split that minimises the squared error.
         delta = frac_mul16((n - 1) << 7, bitexact_log2tan(iside, imid));
     }
-    SplitCtx { inv, imid, iside, delta, itheta, qalloc }
+    SplitCtx {
+        inv,
+        imid,
+        iside,
+        delta,
+        itheta,
+        qalloc,
+    }
 }
 
 /// A band of one coefficient per channel: just a sign each (libopus `quant_band_n1`).
@@ -356,7 +382,8 @@ fn quant_partition(
 
     // Split when a codeword would need more than 1.5 bits beyond the cache's maximum.
     let split = lm != -1 && n > 2 && {
-        let cache = &m.cache.bits[m.cache.index[(lm + 1) as usize * m.nb_ebands + i].max(0) as usize..];
+        let cache =
+            &m.cache.bits[m.cache.index[(lm + 1) as usize * m.nb_ebands + i].max(0) as usize..];
         b > i32::from(cache[usize::from(cache[0])]) + 12
     };
     if split {
@@ -398,9 +425,11 @@ fn quant_partition(
             if rebalance > 3 << BITRES && itheta != 0 {
                 sbits += rebalance - (3 << BITRES);
             }
-            cm |= quant_partition(ctx, yh, n, sbits, bb, low2, lm, gain * side, fill >> bb) << (b0 >> 1);
+            cm |= quant_partition(ctx, yh, n, sbits, bb, low2, lm, gain * side, fill >> bb)
+                << (b0 >> 1);
         } else {
-            cm = quant_partition(ctx, yh, n, sbits, bb, low2, lm, gain * side, fill >> bb) << (b0 >> 1);
+            cm = quant_partition(ctx, yh, n, sbits, bb, low2, lm, gain * side, fill >> bb)
+                << (b0 >> 1);
             rebalance = sbits - (rebalance - ctx.remaining_bits);
             if rebalance > 3 << BITRES && itheta != 16384 {
                 mbits += rebalance - (3 << BITRES);
@@ -570,7 +599,7 @@ fn quant_band(
                 *o = scale * v;
             }
         }
-        cm &= ((1u32 << bb) - 1) as u32;
+        cm &= (1u32 << bb) - 1;
     }
     cm
 }
@@ -645,9 +674,24 @@ fn quant_band_stereo(
         }
         let sign = 1 - 2 * sign;
         {
-            let (x2, y2) = if c { (&mut *y, &mut *x) } else { (&mut *x, &mut *y) };
+            let (x2, y2) = if c {
+                (&mut *y, &mut *x)
+            } else {
+                (&mut *x, &mut *y)
+            };
             // orig_fill, since itheta == 16384 cleared the low bits of fill.
-            cm = quant_band(ctx, x2, n, mbits, bb, lowband, lm, lowband_out, 1.0, orig_fill);
+            cm = quant_band(
+                ctx,
+                x2,
+                n,
+                mbits,
+                bb,
+                lowband,
+                lm,
+                lowband_out,
+                1.0,
+                orig_fill,
+            );
             y2[0] = -sign as f32 * x2[1];
             y2[1] = sign as f32 * x2[0];
         }
@@ -658,10 +702,10 @@ fn quant_band_stereo(
             y[1] *= side;
             let tmp = x[0];
             x[0] = tmp - y[0];
-            y[0] = tmp + y[0];
+            y[0] += tmp;
             let tmp = x[1];
             x[1] = tmp - y[1];
-            y[1] = tmp + y[1];
+            y[1] += tmp;
         }
     } else {
         let mut mbits = 0.max(b.min((b - sctx.delta) / 2));
@@ -818,7 +862,10 @@ pub fn quant_all_bands(
             0
         };
 
-        if resynth && (lo as i32 - n as i32 >= norm_offset as i32 || i == start + 1) && (update_lowband || lowband_offset == 0) {
+        if resynth
+            && (lo as i32 - n as i32 >= norm_offset as i32 || i == start + 1)
+            && (update_lowband || lowband_offset == 0)
+        {
             lowband_offset = i;
         }
         if i == start + 1 {
@@ -862,7 +909,7 @@ pub fn quant_all_bands(
             }
         } else {
             // Noise folding leaves every block non-zero.
-            x_cm = ((1u32 << bb) - 1) as u32;
+            x_cm = (1u32 << bb) - 1;
             y_cm = x_cm;
         }
 
@@ -884,25 +931,70 @@ pub fn quant_all_bands(
                 lowband_buf[..n].copy_from_slice(&norm[eff..eff + n]);
                 &mut lowband_buf[..n]
             });
-            let out = if last { None } else { Some(&mut norm[out_off..out_off + n]) };
-            x_cm = quant_band(&mut ctx, xb, n, b / 2, bb, lowband, lm as i32, out, 1.0, x_cm as i32);
+            let out = if last {
+                None
+            } else {
+                Some(&mut norm[out_off..out_off + n])
+            };
+            x_cm = quant_band(
+                &mut ctx,
+                xb,
+                n,
+                b / 2,
+                bb,
+                lowband,
+                lm as i32,
+                out,
+                1.0,
+                x_cm as i32,
+            );
             let lowband = effective_lowband.map(|eff| {
                 lowband_buf[..n].copy_from_slice(&norm[norm2_off + eff..norm2_off + eff + n]);
                 &mut lowband_buf[..n]
             });
-            let out = if last { None } else { Some(&mut norm[norm2_off + out_off..norm2_off + out_off + n]) };
-            y_cm = quant_band(&mut ctx, yb, n, b / 2, bb, lowband, lm as i32, out, 1.0, y_cm as i32);
+            let out = if last {
+                None
+            } else {
+                Some(&mut norm[norm2_off + out_off..norm2_off + out_off + n])
+            };
+            y_cm = quant_band(
+                &mut ctx,
+                yb,
+                n,
+                b / 2,
+                bb,
+                lowband,
+                lm as i32,
+                out,
+                1.0,
+                y_cm as i32,
+            );
         } else {
             let lowband = effective_lowband.map(|eff| {
                 lowband_buf[..n].copy_from_slice(&norm[eff..eff + n]);
                 &mut lowband_buf[..n]
             });
-            let out = if last { None } else { Some(&mut norm[out_off..out_off + n]) };
+            let out = if last {
+                None
+            } else {
+                Some(&mut norm[out_off..out_off + n])
+            };
             let fill = (x_cm | y_cm) as i32;
             x_cm = match y.as_deref_mut() {
                 Some(y) => {
                     ctx.theta_round = 0;
-                    quant_band_stereo(&mut ctx, xb, &mut y[lo..hi], n, b, bb, lowband, lm as i32, out, fill)
+                    quant_band_stereo(
+                        &mut ctx,
+                        xb,
+                        &mut y[lo..hi],
+                        n,
+                        b,
+                        bb,
+                        lowband,
+                        lm as i32,
+                        out,
+                        fill,
+                    )
                 }
                 None => quant_band(&mut ctx, xb, n, b, bb, lowband, lm as i32, out, 1.0, fill),
             };
@@ -966,7 +1058,7 @@ pub fn anti_collapse(
             // Short blocks carry less energy than long ones: scale by 2 or 2*sqrt(2).
             let mut r = 2.0f32 * celt_exp2(-ediff);
             if lm == 3 {
-                r *= 1.41421356f32;
+                r *= ANTI_COLLAPSE_SQRT2;
             }
             r = min32(thresh, r);
             r *= sqrt_1;
@@ -1051,7 +1143,16 @@ mod tests {
     /// Values printed by libopus's `bitexact_cos` and `bitexact_log2tan` compiled as C.
     #[test]
     fn bitexact_cos_known_values() {
-        for (x, v) in [(64, 32767), (128, 32766), (4096, 30274), (8192, 23171), (12288, 12540), (16320, 200), (1000, 32618), (16383, 3)] {
+        for (x, v) in [
+            (64, 32767),
+            (128, 32766),
+            (4096, 30274),
+            (8192, 23171),
+            (12288, 12540),
+            (16320, 200),
+            (1000, 32618),
+            (16383, 3),
+        ] {
             assert_eq!(bitexact_cos(x), v, "cos({x})");
         }
         // Within a few units of 32768 * cos(pi/2 * x / 16384) over the reachable range.
@@ -1065,8 +1166,14 @@ mod tests {
     #[test]
     fn bitexact_log2tan_known_values() {
         for (s, c, v) in [
-            (23171, 23171, 0), (32767, 16384, 2018), (16384, 32767, -2018), (1000, 30000, -10055),
-            (30000, 1000, 10055), (12345, 23456, -1893), (4, 32767, -26594), (32767, 4, 26594),
+            (23171, 23171, 0),
+            (32767, 16384, 2018),
+            (16384, 32767, -2018),
+            (1000, 30000, -10055),
+            (30000, 1000, 10055),
+            (12345, 23456, -1893),
+            (4, 32767, -26594),
+            (32767, 4, 26594),
         ] {
             assert_eq!(bitexact_log2tan(s, c), v, "log2tan({s},{c})");
         }
@@ -1080,7 +1187,8 @@ mod tests {
             let im = i32::from(bitexact_cos(t as i16));
             let is = i32::from(bitexact_cos((16384 - t) as i16));
             let d = frac_mul16(175 << 7, bitexact_log2tan(is, im));
-            sum = (sum.wrapping_mul(31) + i64::from(im) * 7 + i64::from(is) + i64::from(d)) & 0xFFFF_FFFF_FFFF;
+            sum = (sum.wrapping_mul(31) + i64::from(im) * 7 + i64::from(is) + i64::from(d))
+                & 0xFFFF_FFFF_FFFF;
         }
         assert_eq!(sum, 281252854776161);
     }
@@ -1091,7 +1199,12 @@ mod tests {
         for (i, v) in x.iter_mut().enumerate() {
             *v = i as f32;
         }
-        for &(n0, stride, h) in &[(8usize, 8usize, true), (16, 4, false), (4, 16, true), (32, 2, true)] {
+        for &(n0, stride, h) in &[
+            (8usize, 8usize, true),
+            (16, 4, false),
+            (4, 16, true),
+            (32, 2, true),
+        ] {
             let orig = x;
             deinterleave_hadamard(&mut x, n0, stride, h);
             interleave_hadamard(&mut x, n0, stride, h);
@@ -1116,7 +1229,11 @@ mod tests {
     fn decode_random_frame(rng: &mut StdRng, buf: &[u8], c: usize, lm: usize, start: usize) {
         let m = mode48000_960();
         let mut dec = RangeDecoder::new(buf);
-        let end = if rng.gen_bool(0.8) { 21 } else { rng.gen_range(start + 1..=21) };
+        let end = if rng.gen_bool(0.8) {
+            21
+        } else {
+            rng.gen_range(start + 1..=21)
+        };
         let short_blocks = lm > 0 && rng.gen_bool(0.3);
         let mut tf_res = [0i32; 21];
         for (i, t) in tf_res.iter_mut().enumerate().take(end).skip(start) {
@@ -1129,14 +1246,28 @@ mod tests {
         let mut cap = [0i32; 21];
         init_caps(m, &mut cap, lm, c);
         let offsets = [0i32; 21];
-        let total = (buf.len() as i32 * 8 << BITRES) - dec.tell_frac() as i32 - 1;
+        let total = ((buf.len() as i32 * 8) << BITRES) - dec.tell_frac() as i32 - 1;
         let (mut intensity, mut dual, mut balance) = (0, false, 0);
         let mut pulses = [0i32; 21];
         let mut ebits = [0i32; 21];
         let mut prio = [0i32; 21];
         let coded = clt_compute_allocation(
-            m, start, end, &offsets, &cap, rng.gen_range(0..=10), &mut intensity, &mut dual, total,
-            &mut balance, &mut pulses, &mut ebits, &mut prio, c, lm, &mut dec,
+            m,
+            start,
+            end,
+            &offsets,
+            &cap,
+            rng.gen_range(0..=10),
+            &mut intensity,
+            &mut dual,
+            total,
+            &mut balance,
+            &mut pulses,
+            &mut ebits,
+            &mut prio,
+            c,
+            lm,
+            &mut dec,
         );
         let n = m.short_mdct_size << lm;
         let mut xbuf = [0.0f32; 2 * 960];
@@ -1145,8 +1276,26 @@ mod tests {
         let (x, y) = xbuf.split_at_mut(n);
         let y = if c == 2 { Some(&mut y[..n]) } else { None };
         quant_all_bands(
-            BandCoder::Decode(&mut dec), m, start, end, x, y, &mut masks, None, &pulses, short_blocks, spread,
-            dual, intensity, &tf_res, buf.len() as i32 * (8 << BITRES), balance, lm, coded, &mut seed, 0,
+            BandCoder::Decode(&mut dec),
+            m,
+            start,
+            end,
+            x,
+            y,
+            &mut masks,
+            None,
+            &pulses,
+            short_blocks,
+            spread,
+            dual,
+            intensity,
+            &tf_res,
+            buf.len() as i32 * (8 << BITRES),
+            balance,
+            lm,
+            coded,
+            &mut seed,
+            0,
             rng.gen_bool(0.1),
         );
         for ch in 0..c {
@@ -1158,7 +1307,10 @@ mod tests {
                 assert!(band.iter().all(|v| v.is_finite()));
                 // A band is unit norm unless it was left silent (no bits and nothing
                 // to fold).
-                assert!((e - 1.0).abs() < 1e-3 || e == 0.0, "ch {ch} band {i}: energy {e}");
+                assert!(
+                    (e - 1.0).abs() < 1e-3 || e == 0.0,
+                    "ch {ch} band {i}: energy {e}"
+                );
             }
         }
     }
@@ -1192,7 +1344,9 @@ mod tests {
         let log_e = [0.0f32; 42];
         let prev = [-10.0f32; 42];
         let pulses = [0i32; 21];
-        anti_collapse(m, &mut x, &masks, lm, 1, n, 0, 21, &log_e, &prev, &prev, &pulses, 42, false);
+        anti_collapse(
+            m, &mut x, &masks, lm, 1, n, 0, 21, &log_e, &prev, &prev, &pulses, 42, false,
+        );
         for i in 0..21 {
             let band = &x[(m.eband(i) as usize) << lm..(m.eband(i + 1) as usize) << lm];
             let e: f32 = band.iter().map(|v| v * v).sum();

@@ -168,16 +168,25 @@ mod tests {
         for n in 1..=nmax {
             for k in 1..=kmax {
                 // Saturates far beyond the 32-bit entries the table holds.
-                u[n][k] = u[n - 1][k].saturating_add(u[n][k - 1]).saturating_add(u[n - 1][k - 1]);
+                u[n][k] = u[n - 1][k]
+                    .saturating_add(u[n][k - 1])
+                    .saturating_add(u[n - 1][k - 1]);
             }
         }
         u
     }
 
     #[test]
+    #[allow(clippy::needless_range_loop)]
     fn table_matches_recurrence() {
         let u = u_table(14, 177);
-        let row_end = |n: usize| if n + 1 < PVQ_U_ROW.len() { PVQ_U_ROW[n + 1] + n + 1 } else { PVQ_U_DATA.len() };
+        let row_end = |n: usize| {
+            if n + 1 < PVQ_U_ROW.len() {
+                PVQ_U_ROW[n + 1] + n + 1
+            } else {
+                PVQ_U_DATA.len()
+            }
+        };
         let mut count = 0;
         for n in 0..PVQ_U_ROW.len() {
             for idx in PVQ_U_ROW[n] + n..row_end(n) {
@@ -196,7 +205,10 @@ mod tests {
             assert_eq!(u64::from(pvq_v(2, k as usize)), 4 * k);
             assert_eq!(u64::from(pvq_v(3, k as usize)), 4 * k * k + 2);
             assert_eq!(u64::from(pvq_v(4, k as usize)), 8 * (k * k + 2) * k / 3);
-            assert_eq!(u64::from(pvq_v(5, k as usize)), ((4 * k * k + 20) * k * k + 6) / 3);
+            assert_eq!(
+                u64::from(pvq_v(5, k as usize)),
+                ((4 * k * k + 20) * k * k + 6) / 3
+            );
         }
         assert_eq!(pvq_v(9, 9), 864146);
         assert_eq!(pvq_v(6, 8), 20256);

@@ -432,7 +432,10 @@ impl CeltDecoder {
         let out_len = n / self.downsample;
         let needed = out_len * self.channels;
         if pcm.len() < needed {
-            return Err(Error::BufferTooSmall { needed, got: pcm.len() });
+            return Err(Error::BufferTooSmall {
+                needed,
+                got: pcm.len(),
+            });
         }
         let pcm = &mut pcm[..needed];
 
@@ -472,7 +475,13 @@ impl CeltDecoder {
     /// Decodes the bitstream of one frame into the synthesis buffers
     /// (the main body of libopus `celt_decode_with_ec_dred`). Returns false
     /// if the decoder read past the frame.
-    fn decode_frame(&mut self, len: usize, dec: &mut RangeDecoder<'_>, n: usize, lm: usize) -> bool {
+    fn decode_frame(
+        &mut self,
+        len: usize,
+        dec: &mut RangeDecoder<'_>,
+        n: usize,
+        lm: usize,
+    ) -> bool {
         let mode = self.mode;
         let nb = mode.nb_ebands;
         let overlap = self.overlap;
@@ -532,7 +541,11 @@ impl CeltDecoder {
         };
 
         // Section 4.3.2: band energies.
-        let intra_ener = if tell + 3 <= total_bits { dec.bit_logp(3) } else { false };
+        let intra_ener = if tell + 3 <= total_bits {
+            dec.bit_logp(3)
+        } else {
+            false
+        };
         if !intra_ener && st.loss_duration != 0 {
             // After a loss, keep the energy prediction from overshooting.
             let missing = (st.loss_duration >> lm).min(10);
@@ -555,7 +568,8 @@ impl CeltDecoder {
                         st.old_band_e[k] = max32(-20.0, e0);
                     } else {
                         // Otherwise the lowest of the last frames.
-                        st.old_band_e[k] = min32(min32(st.old_band_e[k], st.old_log_e[k]), st.old_log_e2[k]);
+                        st.old_band_e[k] =
+                            min32(min32(st.old_band_e[k], st.old_log_e[k]), st.old_log_e2[k]);
                     }
                     // Short frames fluctuate more.
                     st.old_band_e[k] -= safety;
@@ -570,8 +584,11 @@ impl CeltDecoder {
 
         // Section 4.3.4.3: spreading.
         tell = dec.tell();
-        let spread_decision =
-            if tell + 4 <= total_bits { dec.icdf(&SPREAD_ICDF, 5) as i32 } else { SPREAD_NORMAL };
+        let spread_decision = if tell + 4 <= total_bits {
+            dec.icdf(&SPREAD_ICDF, 5) as i32
+        } else {
+            SPREAD_NORMAL
+        };
 
         // Section 4.3.3: allocation.
         let mut cap = [0i32; NB_EBANDS];
@@ -601,12 +618,18 @@ impl CeltDecoder {
                 dynalloc_logp = (dynalloc_logp - 1).max(2);
             }
         }
-        let alloc_trim =
-            if tell_frac + (6 << BITRES) <= total_bits { dec.icdf(&TRIM_ICDF, 7) as i32 } else { 5 };
+        let alloc_trim = if tell_frac + (6 << BITRES) <= total_bits {
+            dec.icdf(&TRIM_ICDF, 7) as i32
+        } else {
+            5
+        };
 
         let mut bits = (((len * 8) as i32) << BITRES) - dec.tell_frac() as i32 - 1;
-        let anti_collapse_rsv =
-            if is_transient && lm >= 2 && bits >= ((lm as i32 + 2) << BITRES) { 1 << BITRES } else { 0 };
+        let anti_collapse_rsv = if is_transient && lm >= 2 && bits >= ((lm as i32 + 2) << BITRES) {
+            1 << BITRES
+        } else {
+            0
+        };
         bits -= anti_collapse_rsv;
 
         let mut pulses = [0i32; NB_EBANDS];
@@ -633,7 +656,16 @@ impl CeltDecoder {
             lm,
             dec,
         );
-        unquant_fine_energy(mode, start, end, &mut st.old_band_e, None, &fine_quant, dec, c);
+        unquant_fine_energy(
+            mode,
+            start,
+            end,
+            &mut st.old_band_e,
+            None,
+            &fine_quant,
+            dec,
+            c,
+        );
 
         // Make room for the new frame in the synthesis history.
         let stride = DECODE_BUFFER_SIZE + overlap;
@@ -779,8 +811,10 @@ impl CeltDecoder {
         // The noise floor rises by at most 2.4 dB/s, or by the whole gap after DTX.
         let max_background_increase = (st.loss_duration + m as i32).min(160) as f32 * 0.001;
         for i in 0..2 * nb {
-            st.background_log_e[i] =
-                min32(st.background_log_e[i] + max_background_increase, st.old_band_e[i]);
+            st.background_log_e[i] = min32(
+                st.background_log_e[i] + max_background_increase,
+                st.old_band_e[i],
+            );
         }
         // Clear bands outside the coded range, in case start or end change.
         for ch in 0..2 {
@@ -852,14 +886,44 @@ impl CeltDecoder {
 
         if cc == 2 && c == 1 {
             // A mono stream played on two channels.
-            denormalise_bands(mode, x, freq, &st.old_band_e, start, eff_end, m, ds, silence);
+            denormalise_bands(
+                mode,
+                x,
+                freq,
+                &st.old_band_e,
+                start,
+                eff_end,
+                m,
+                ds,
+                silence,
+            );
             freq2.copy_from_slice(freq);
             imdct(freq2, 0, &mut st.decode_mem, &mut sc.mdct);
             imdct(freq, 1, &mut st.decode_mem, &mut sc.mdct);
         } else if cc == 1 && c == 2 {
             // A stereo stream downmixed to mono.
-            denormalise_bands(mode, &x[..n], freq, &st.old_band_e, start, eff_end, m, ds, silence);
-            denormalise_bands(mode, &x[n..], freq2, &st.old_band_e[nb..], start, eff_end, m, ds, silence);
+            denormalise_bands(
+                mode,
+                &x[..n],
+                freq,
+                &st.old_band_e,
+                start,
+                eff_end,
+                m,
+                ds,
+                silence,
+            );
+            denormalise_bands(
+                mode,
+                &x[n..],
+                freq2,
+                &st.old_band_e[nb..],
+                start,
+                eff_end,
+                m,
+                ds,
+                silence,
+            );
             for i in 0..n {
                 freq[i] = 0.5 * freq[i] + 0.5 * freq2[i];
             }
@@ -1029,7 +1093,8 @@ impl CeltDecoder {
             // Pitch-based concealment.
             let curr_neural = curr_frame_type.is_neural();
             let last_neural = self.st.last_frame_type.is_neural();
-            let fresh = self.st.last_frame_type != FrameType::PlcPeriodic && !(last_neural && curr_neural);
+            let fresh =
+                self.st.last_frame_type != FrameType::PlcPeriodic && !(last_neural && curr_neural);
             let (pitch_index, fade) = if fresh {
                 let mem = &self.st.decode_mem;
                 let ch0 = &mem[..DECODE_BUFFER_SIZE];
@@ -1148,8 +1213,8 @@ impl CeltDecoder {
             for ch in 0..cc {
                 let b = ch * stride + dbs - n;
                 for i in 0..overlap {
-                    st.decode_mem[b + i] =
-                        (1.0 - window[i]) * fade[ch * overlap + i] + window[i] * st.decode_mem[b + i];
+                    st.decode_mem[b + i] = (1.0 - window[i]) * fade[ch * overlap + i]
+                        + window[i] * st.decode_mem[b + i];
                 }
             }
         }
@@ -1245,7 +1310,7 @@ fn tf_decode(
     let mut budget = dec.storage() * 8;
     let mut tell = dec.tell() as u32;
     let mut logp: u32 = if is_transient { 2 } else { 4 };
-    let tf_select_rsv = lm > 0 && tell + logp + 1 <= budget;
+    let tf_select_rsv = lm > 0 && tell + logp < budget;
     budget -= u32::from(tf_select_rsv);
     let mut tf_changed = 0;
     let mut curr = 0;
@@ -1306,7 +1371,14 @@ mod tests {
     #[test]
     fn random_bytes_never_panic_and_are_deterministic() {
         let packets = random_packets(RNG_SEED, 60);
-        for &(rate, channels) in &[(48000, 1), (48000, 2), (16000, 2), (8000, 1), (24000, 2), (12000, 1)] {
+        for &(rate, channels) in &[
+            (48000, 1),
+            (48000, 2),
+            (16000, 2),
+            (8000, 1),
+            (24000, 2),
+            (12000, 1),
+        ] {
             let ds = resampling_factor(rate).expect("rate");
             for lm in 0..4 {
                 let fs = (120 << lm) / ds;
@@ -1340,7 +1412,10 @@ mod tests {
         let _ = run(&mut used, &packets, 960);
         used.reset();
         let mut fresh = CeltDecoder::new(48000, 2).expect("new");
-        assert_eq!(run(&mut used, &packets, 960), run(&mut fresh, &packets, 960));
+        assert_eq!(
+            run(&mut used, &packets, 960),
+            run(&mut fresh, &packets, 960)
+        );
     }
 
     #[test]
@@ -1396,7 +1471,12 @@ mod tests {
         let packets = random_packets(RNG_SEED + 3, 6);
         for channels in 1..=2 {
             for &(complexity, pending_fec) in &[(5, false), (0, true), (0, false)] {
-                let mut nc = ToneConcealment { phase: 0, updates: 0, frames: 0, pending_fec };
+                let mut nc = ToneConcealment {
+                    phase: 0,
+                    updates: 0,
+                    frames: 0,
+                    pending_fec,
+                };
                 let mut dec = CeltDecoder::new(48000, channels).expect("new");
                 dec.set_complexity(complexity).expect("complexity");
                 let mut pcm = vec![0f32; 960 * channels];
@@ -1425,10 +1505,16 @@ mod tests {
         assert!(CeltDecoder::new(48000, 3).is_err());
         let mut dec = CeltDecoder::new(48000, 2).expect("new");
         let mut pcm = vec![0f32; 2 * 960];
-        assert_eq!(dec.decode(None, None, &mut pcm, 961), Err(Error::BadArg("celt: unsupported frame size")));
+        assert_eq!(
+            dec.decode(None, None, &mut pcm, 961),
+            Err(Error::BadArg("celt: unsupported frame size"))
+        );
         assert_eq!(
             dec.decode(None, None, &mut pcm[..100], 960),
-            Err(Error::BufferTooSmall { needed: 1920, got: 100 })
+            Err(Error::BufferTooSmall {
+                needed: 1920,
+                got: 100
+            })
         );
         assert!(dec.decode(Some(&[0u8; 1276]), None, &mut pcm, 960).is_err());
         assert!(dec.set_start_band(21).is_err());
@@ -1436,6 +1522,8 @@ mod tests {
         assert!(dec.set_complexity(11).is_err());
         assert_eq!(dec.lookahead(), 120);
         assert!(!dec.phase_inversion_disabled());
-        assert!(CeltDecoder::new(48000, 1).expect("new").phase_inversion_disabled());
+        assert!(CeltDecoder::new(48000, 1)
+            .expect("new")
+            .phase_inversion_disabled());
     }
 }

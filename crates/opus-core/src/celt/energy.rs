@@ -30,7 +30,7 @@ pub const MAX_FINE_BITS: i32 = 8;
 /// # Panics
 ///
 /// If `old_ebands` is shorter than `c * nb_ebands` or `lm > 3`.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 pub fn unquant_coarse_energy(
     mode: &CeltMode,
     start: usize,
@@ -43,7 +43,11 @@ pub fn unquant_coarse_energy(
 ) {
     let prob_model = &E_PROB_MODEL[lm][usize::from(intra)];
     let mut prev = [0.0f32; 2];
-    let (coef, beta) = if intra { (0.0f32, BETA_INTRA) } else { (PRED_COEF[lm], BETA_COEF[lm]) };
+    let (coef, beta) = if intra {
+        (0.0f32, BETA_INTRA)
+    } else {
+        (PRED_COEF[lm], BETA_COEF[lm])
+    };
     let budget = dec.storage() as i32 * 8;
     let nb = mode.nb_ebands;
     for i in start..end {
@@ -51,7 +55,11 @@ pub fn unquant_coarse_energy(
             let tell = dec.tell();
             let qi: i32 = if budget - tell >= 15 {
                 let pi = 2 * i.min(20);
-                laplace_decode(dec, u32::from(prob_model[pi]) << 7, i32::from(prob_model[pi + 1]) << 6)
+                laplace_decode(
+                    dec,
+                    u32::from(prob_model[pi]) << 7,
+                    i32::from(prob_model[pi + 1]) << 6,
+                )
             } else if budget - tell >= 2 {
                 let s = dec.icdf(&SMALL_ENERGY_ICDF, 2) as i32;
                 (s >> 1) ^ -(s & 1)
@@ -104,7 +112,8 @@ pub fn unquant_fine_energy(
         let prev = prev_quant.map_or(0, |p| p[i]);
         for ch in 0..c {
             let q2 = dec.bits(extra as u32) as i32;
-            let mut offset = (q2 as f32 + 0.5) * (1i32 << (14 - extra)) as f32 * (1.0f32 / 16384.0) - 0.5;
+            let mut offset =
+                (q2 as f32 + 0.5) * (1i32 << (14 - extra)) as f32 * (1.0f32 / 16384.0) - 0.5;
             offset *= (1i32 << (14 - prev)) as f32 * (1.0f32 / 16384.0);
             old_ebands[i + ch * nb] += offset;
         }
@@ -142,7 +151,9 @@ pub fn unquant_energy_finalise(
             }
             for ch in 0..c {
                 let q2 = dec.bits(1) as i32;
-                let offset = (q2 as f32 - 0.5) * (1i32 << (14 - fine_quant[i] - 1)) as f32 * (1.0f32 / 16384.0);
+                let offset = (q2 as f32 - 0.5)
+                    * (1i32 << (14 - fine_quant[i] - 1)) as f32
+                    * (1.0f32 / 16384.0);
                 if let Some(e) = old_ebands.as_deref_mut() {
                     e[i + ch * nb] += offset;
                 }
@@ -159,7 +170,14 @@ pub fn unquant_energy_finalise(
 /// # Panics
 ///
 /// If a slice is too short for `end` bands and `c` channels.
-pub fn amp2log2(mode: &CeltMode, eff_end: usize, end: usize, band_e: &[f32], band_log_e: &mut [f32], c: usize) {
+pub fn amp2log2(
+    mode: &CeltMode,
+    eff_end: usize,
+    end: usize,
+    band_e: &[f32],
+    band_log_e: &mut [f32],
+    c: usize,
+) {
     let nb = mode.nb_ebands;
     for ch in 0..c {
         for i in 0..eff_end {
@@ -204,7 +222,17 @@ mod tests {
             }
             unquant_fine_energy(m, start, 21, &mut old, None, &fine, &mut dec, c);
             let left = len as i32 * 8 - dec.tell();
-            unquant_energy_finalise(m, start, 21, Some(&mut old), &fine, &prio, left, &mut dec, c);
+            unquant_energy_finalise(
+                m,
+                start,
+                21,
+                Some(&mut old),
+                &fine,
+                &prio,
+                left,
+                &mut dec,
+                c,
+            );
             assert!(old.iter().all(|v| v.is_finite()));
         }
     }

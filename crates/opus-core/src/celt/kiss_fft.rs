@@ -36,17 +36,26 @@ impl Complex {
     /// `a * b` with libopus's `C_MUL` operation order.
     #[inline]
     fn mul(a: Complex, b: Complex) -> Complex {
-        Complex { r: a.r * b.r - a.i * b.i, i: a.r * b.i + a.i * b.r }
+        Complex {
+            r: a.r * b.r - a.i * b.i,
+            i: a.r * b.i + a.i * b.r,
+        }
     }
 
     #[inline]
     fn add(a: Complex, b: Complex) -> Complex {
-        Complex { r: a.r + b.r, i: a.i + b.i }
+        Complex {
+            r: a.r + b.r,
+            i: a.i + b.i,
+        }
     }
 
     #[inline]
     fn sub(a: Complex, b: Complex) -> Complex {
-        Complex { r: a.r - b.r, i: a.i - b.i }
+        Complex {
+            r: a.r - b.r,
+            i: a.i - b.i,
+        }
     }
 }
 
@@ -118,7 +127,10 @@ impl KissFft {
     pub fn fft(&self, fin: &[Complex], fout: &mut [Complex]) {
         let scale = self.scale;
         for (x, &rev) in fin[..self.nfft].iter().zip(self.bitrev) {
-            fout[rev as usize] = Complex { r: x.r * scale, i: x.i * scale };
+            fout[rev as usize] = Complex {
+                r: x.r * scale,
+                i: x.i * scale,
+            };
         }
         self.fft_impl(fout);
     }
@@ -161,7 +173,11 @@ impl KissFft {
         }
         let mut m = self.factors[2 * stages - 1] as usize;
         for i in (0..stages).rev() {
-            let m2 = if i != 0 { self.factors[2 * i - 1] as usize } else { 1 };
+            let m2 = if i != 0 {
+                self.factors[2 * i - 1] as usize
+            } else {
+                1
+            };
             let stride = fstride[i] << self.shift;
             match self.factors[2 * i] {
                 2 => bfly2(fout, m, fstride[i]),
@@ -184,8 +200,14 @@ impl KissFft {
                 blk[2] = Complex::sub(blk[0], s1);
                 blk[0] = Complex::add(blk[0], s1);
                 s1 = Complex::sub(blk[1], blk[3]);
-                blk[1] = Complex { r: s0.r + s1.i, i: s0.i - s1.r };
-                blk[3] = Complex { r: s0.r - s1.i, i: s0.i + s1.r };
+                blk[1] = Complex {
+                    r: s0.r + s1.i,
+                    i: s0.i - s1.r,
+                };
+                blk[3] = Complex {
+                    r: s0.r - s1.i,
+                    i: s0.i + s1.r,
+                };
             }
         } else {
             let (m2, m3) = (2 * m, 3 * m);
@@ -202,8 +224,14 @@ impl KissFft {
                     let s4 = Complex::sub(s0, s2);
                     fout[k + m2] = Complex::sub(fout[k], s3);
                     fout[k] = Complex::add(fout[k], s3);
-                    fout[k + m] = Complex { r: s5.r + s4.i, i: s5.i - s4.r };
-                    fout[k + m3] = Complex { r: s5.r - s4.i, i: s5.i + s4.r };
+                    fout[k + m] = Complex {
+                        r: s5.r + s4.i,
+                        i: s5.i - s4.r,
+                    };
+                    fout[k + m3] = Complex {
+                        r: s5.r - s4.i,
+                        i: s5.i + s4.r,
+                    };
                 }
             }
         }
@@ -220,13 +248,22 @@ impl KissFft {
                 let s2 = Complex::mul(fout[k + m2], self.tw(2 * j * fstride));
                 let s3 = Complex::add(s1, s2);
                 let mut s0 = Complex::sub(s1, s2);
-                fout[k + m] = Complex { r: fout[k].r - s3.r * 0.5, i: fout[k].i - s3.i * 0.5 };
+                fout[k + m] = Complex {
+                    r: fout[k].r - s3.r * 0.5,
+                    i: fout[k].i - s3.i * 0.5,
+                };
                 s0.r *= epi3.i;
                 s0.i *= epi3.i;
                 fout[k] = Complex::add(fout[k], s3);
                 let fm = fout[k + m];
-                fout[k + m2] = Complex { r: fm.r + s0.i, i: fm.i - s0.r };
-                fout[k + m] = Complex { r: fm.r - s0.i, i: fm.i + s0.r };
+                fout[k + m2] = Complex {
+                    r: fm.r + s0.i,
+                    i: fm.i - s0.r,
+                };
+                fout[k + m] = Complex {
+                    r: fm.r - s0.i,
+                    i: fm.i + s0.r,
+                };
             }
         }
     }
@@ -237,8 +274,13 @@ impl KissFft {
         for i in 0..n {
             let base = i * mm;
             for u in 0..m {
-                let (k0, k1, k2, k3, k4) =
-                    (base + u, base + u + m, base + u + 2 * m, base + u + 3 * m, base + u + 4 * m);
+                let (k0, k1, k2, k3, k4) = (
+                    base + u,
+                    base + u + m,
+                    base + u + 2 * m,
+                    base + u + 3 * m,
+                    base + u + 4 * m,
+                );
                 let s0 = fout[k0];
                 let s1 = Complex::mul(fout[k1], self.tw(u * fstride));
                 let s2 = Complex::mul(fout[k2], self.tw(2 * u * fstride));
@@ -291,15 +333,24 @@ fn bfly2(fout: &mut [Complex], m: usize, n: usize) {
         blk[4] = Complex::sub(blk[0], t);
         blk[0] = Complex::add(blk[0], t);
 
-        t = Complex { r: (blk[5].r + blk[5].i) * tw, i: (blk[5].i - blk[5].r) * tw };
+        t = Complex {
+            r: (blk[5].r + blk[5].i) * tw,
+            i: (blk[5].i - blk[5].r) * tw,
+        };
         blk[5] = Complex::sub(blk[1], t);
         blk[1] = Complex::add(blk[1], t);
 
-        t = Complex { r: blk[6].i, i: -blk[6].r };
+        t = Complex {
+            r: blk[6].i,
+            i: -blk[6].r,
+        };
         blk[6] = Complex::sub(blk[2], t);
         blk[2] = Complex::add(blk[2], t);
 
-        t = Complex { r: (blk[7].i - blk[7].r) * tw, i: (-(blk[7].i + blk[7].r)) * tw };
+        t = Complex {
+            r: (blk[7].i - blk[7].r) * tw,
+            i: (-(blk[7].i + blk[7].r)) * tw,
+        };
         blk[7] = Complex::sub(blk[3], t);
         blk[3] = Complex::add(blk[3], t);
     }

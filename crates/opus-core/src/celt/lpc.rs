@@ -68,7 +68,12 @@ pub fn celt_fir(x: &[f32], x_off: usize, num: &[f32], y: &mut [f32], n: usize, o
     }
     let mut i = 0;
     while i + 3 < n {
-        let mut sum = [x[x_off + i], x[x_off + i + 1], x[x_off + i + 2], x[x_off + i + 3]];
+        let mut sum = [
+            x[x_off + i],
+            x[x_off + i + 1],
+            x[x_off + i + 2],
+            x[x_off + i + 3],
+        ];
         xcorr_kernel(rnum, &x[x_off + i - ord..], &mut sum, ord);
         y[i..i + 4].copy_from_slice(&sum);
         i += 4;

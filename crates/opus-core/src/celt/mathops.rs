@@ -31,12 +31,14 @@ pub fn min32(a: f32, b: f32) -> f32 {
 
 /// Base-2 logarithm: `(float)(1.442695040888963387 * log(x))` in double.
 #[inline]
+#[allow(clippy::approx_constant)] // libopus's literal, kept digit for digit.
 pub fn celt_log2(x: f32) -> f32 {
     (1.442695040888963387_f64 * f64::from(x).ln()) as f32
 }
 
 /// Base-2 exponential: `(float)exp(0.6931471805599453094 * x)` in double.
 #[inline]
+#[allow(clippy::approx_constant)] // libopus's literal, kept digit for digit.
 pub fn celt_exp2(x: f32) -> f32 {
     (0.6931471805599453094_f64 * f64::from(x)).exp() as f32
 }
@@ -139,9 +141,19 @@ mod tests {
             assert!(u64::from(g) * u64::from(g) <= u64::from(v));
             assert!(u64::from(g + 1) * u64::from(g + 1) > u64::from(v));
         }
-        for v in [u32::MAX, u32::MAX - 1, 1 << 31, (1 << 31) - 1, 65535 * 65535, 65536 * 65535] {
+        for v in [
+            u32::MAX,
+            u32::MAX - 1,
+            1 << 31,
+            (1 << 31) - 1,
+            65535 * 65535,
+            65536 * 65535,
+        ] {
             let g = u64::from(isqrt32(v));
-            assert!(g * g <= u64::from(v) && (g + 1) * (g + 1) > u64::from(v), "{v}");
+            assert!(
+                g * g <= u64::from(v) && (g + 1) * (g + 1) > u64::from(v),
+                "{v}"
+            );
         }
     }
 

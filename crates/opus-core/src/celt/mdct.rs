@@ -27,8 +27,12 @@ pub struct MdctLookup {
 }
 
 /// The MDCT plan of the 48 kHz / 960 mode (libopus `mode48000_960_120.mdct`).
-pub static MDCT_48000_960: MdctLookup =
-    MdctLookup { n: 1920, maxshift: 3, kfft: &FFT_48000_960, trig: &MDCT_TWIDDLES_960 };
+pub static MDCT_48000_960: MdctLookup = MdctLookup {
+    n: 1920,
+    maxshift: 3,
+    kfft: &FFT_48000_960,
+    trig: &MDCT_TWIDDLES_960,
+};
 
 impl MdctLookup {
     /// Transform size and rotation table for a shift.
@@ -99,7 +103,10 @@ impl MdctLookup {
             wp1 = 0;
             wp2 = overlap.wrapping_sub(1);
             while i < n4 - head {
-                f[i] = Complex { r: input[xp2], i: input[xp1] };
+                f[i] = Complex {
+                    r: input[xp2],
+                    i: input[xp1],
+                };
                 xp1 += 2;
                 xp2 -= 2;
                 i += 1;
@@ -124,7 +131,10 @@ impl MdctLookup {
             let im = f[i].i;
             let yr = re * t0 - im * t1;
             let yi = im * t0 + re * t1;
-            f2[st.bitrev[i] as usize] = Complex { r: yr * scale, i: yi * scale };
+            f2[st.bitrev[i] as usize] = Complex {
+                r: yr * scale,
+                i: yi * scale,
+            };
         }
 
         st.fft_impl(f2);
@@ -245,7 +255,9 @@ mod tests {
         for shift in 0..4 {
             let n = 1920 >> shift;
             let n2 = n / 2;
-            let x: Vec<f32> = (0..n2 + overlap).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let x: Vec<f32> = (0..n2 + overlap)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
             // Full length-n window: zeros, rise, ones, fall, zeros.
             let pad = (n2 - overlap) / 2;
             let mut input = vec![0f32; n];
@@ -265,7 +277,15 @@ mod tests {
             }
             let mut out = vec![0f32; n2];
             let mut scratch = vec![Complex::default(); MDCT_48000_960.scratch_len()];
-            MDCT_48000_960.forward(&input[pad..], &mut out, &window, overlap, shift, 1, &mut scratch);
+            MDCT_48000_960.forward(
+                &input[pad..],
+                &mut out,
+                &window,
+                overlap,
+                shift,
+                1,
+                &mut scratch,
+            );
             // Reference: X[k] = sum x[i] w[i] cos(2pi/N (i + 1/2 + N/4)(k + 1/2)), scaled.
             let mut max_err = 0f64;
             let mut max_ref = 0f64;

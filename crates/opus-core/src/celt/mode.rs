@@ -17,7 +17,8 @@ pub const SHORT_MDCT_SIZE: usize = 120;
 /// Coefficients per channel in the longest frame (20 ms).
 pub const MAX_FRAME_SIZE: usize = SHORT_MDCT_SIZE << MAX_LM;
 /// Widest band of the static mode at the largest LM, in coefficients.
-pub const MAX_BAND_SIZE: usize = ((EBANDS_5MS[NB_EBANDS] - EBANDS_5MS[NB_EBANDS - 1]) as usize) << MAX_LM;
+pub const MAX_BAND_SIZE: usize =
+    ((EBANDS_5MS[NB_EBANDS] - EBANDS_5MS[NB_EBANDS - 1]) as usize) << MAX_LM;
 
 /// Pre-computed PVQ bit costs (libopus `PulseCache`).
 #[derive(Debug)]

@@ -215,13 +215,15 @@ pub fn pitch_downsample(x: &[&[f32]], x_lp: &mut [f32], len: usize, factor: usiz
     let offset = factor / 2;
     let x0 = x[0];
     for i in 1..len {
-        x_lp[i] = 0.25 * x0[factor * i - offset] + 0.25 * x0[factor * i + offset] + 0.5 * x0[factor * i];
+        x_lp[i] =
+            0.25 * x0[factor * i - offset] + 0.25 * x0[factor * i + offset] + 0.5 * x0[factor * i];
     }
     x_lp[0] = 0.25 * x0[offset] + 0.5 * x0[0];
     if let Some(x1) = x.get(1) {
         for i in 1..len {
-            x_lp[i] +=
-                0.25 * x1[factor * i - offset] + 0.25 * x1[factor * i + offset] + 0.5 * x1[factor * i];
+            x_lp[i] += 0.25 * x1[factor * i - offset]
+                + 0.25 * x1[factor * i + offset]
+                + 0.5 * x1[factor * i];
         }
         x_lp[0] += 0.25 * x1[offset] + 0.5 * x1[0];
     }
@@ -288,7 +290,9 @@ pub fn pitch_search(x_lp: &[f32], y: &[f32], len: usize, max_pitch: usize) -> i3
     for i in 0..max_pitch >> 1 {
         xcorr[i] = 0.0;
         let ii = i as isize;
-        if (ii - 2 * best_pitch[0] as isize).abs() > 2 && (ii - 2 * best_pitch[1] as isize).abs() > 2 {
+        if (ii - 2 * best_pitch[0] as isize).abs() > 2
+            && (ii - 2 * best_pitch[1] as isize).abs() > 2
+        {
             continue;
         }
         let sum = celt_inner_prod(x_lp, &y[i..], len >> 1);
@@ -417,7 +421,11 @@ pub fn remove_doubling(
         }
     }
     best_xy = max32(0.0, best_xy);
-    let mut pg = if best_yy <= best_xy { 1.0 } else { best_xy / (best_yy + 1.0) };
+    let mut pg = if best_yy <= best_xy {
+        1.0
+    } else {
+        best_xy / (best_yy + 1.0)
+    };
 
     let mut xcorr = [0f32; 3];
     for (k, xc) in xcorr.iter_mut().enumerate() {
@@ -453,7 +461,9 @@ mod tests {
         for len in [3usize, 4, 5, 6, 7, 8, 33] {
             let max_pitch = 11;
             let x: Vec<f32> = (0..len).map(|_| rng.gen_range(-1.0..1.0)).collect();
-            let y: Vec<f32> = (0..len + max_pitch).map(|_| rng.gen_range(-1.0..1.0)).collect();
+            let y: Vec<f32> = (0..len + max_pitch)
+                .map(|_| rng.gen_range(-1.0..1.0))
+                .collect();
             let mut xc = vec![0f32; max_pitch];
             celt_pitch_xcorr(&x, &y, &mut xc, len, max_pitch);
             for i in 0..max_pitch {

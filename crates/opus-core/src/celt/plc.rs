@@ -194,7 +194,15 @@ pub fn periodic_extrapolate(
     if new_lpc {
         // LPC of the last MAX_PERIOD samples, computed in the excitation domain.
         let mut ac = [0f32; ORD + 1];
-        celt_autocorr(&exc_buf[ORD..], &mut ac, window, overlap, ORD, MAX_PERIOD, &mut scratch.autocorr);
+        celt_autocorr(
+            &exc_buf[ORD..],
+            &mut ac,
+            window,
+            overlap,
+            ORD,
+            MAX_PERIOD,
+            &mut scratch.autocorr,
+        );
         // Noise floor at -40 dB.
         ac[0] *= 1.0001;
         // Lag windowing for a stable recursion.
@@ -420,8 +428,20 @@ mod tests {
         assert!(pitch % 240 <= 2 || pitch % 240 >= 238, "pitch {pitch}");
         let mut lpc = [0f32; CELT_LPC_ORDER];
         let mut scratch = PlcScratch::new(960, overlap);
-        periodic_extrapolate(&mut buf, &mut lpc, true, pitch, 1.0, 480, overlap, &window, &mut scratch);
-        let peak = buf[DECODE_BUFFER_SIZE - 480..].iter().fold(0f32, |m, v| m.max(v.abs()));
+        periodic_extrapolate(
+            &mut buf,
+            &mut lpc,
+            true,
+            pitch,
+            1.0,
+            480,
+            overlap,
+            &window,
+            &mut scratch,
+        );
+        let peak = buf[DECODE_BUFFER_SIZE - 480..]
+            .iter()
+            .fold(0f32, |m, v| m.max(v.abs()));
         assert!(peak > 100.0 && peak < 1500.0, "peak {peak}");
     }
 }

@@ -215,21 +215,52 @@ mod tests {
     }
 
     fn zero_gain() -> CombParams {
-        CombParams { t0: 0, t1: 0, g0: 0.0, g1: 0.0, tapset0: 0, tapset1: 0 }
+        CombParams {
+            t0: 0,
+            t1: 0,
+            g0: 0.0,
+            g1: 0.0,
+            tapset0: 0,
+            tapset1: 0,
+        }
     }
 
     #[test]
     fn zero_gain_is_identity() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(RNG_SEED);
-        let x: Vec<f32> = (0..COMBFILTER_MAXPERIOD + 960).map(|_| rng.gen_range(-1.0..1.0)).collect();
+        let x: Vec<f32> = (0..COMBFILTER_MAXPERIOD + 960)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
         let mut y = vec![7.0f32; 960];
-        comb_filter(&mut y, &x, COMBFILTER_MAXPERIOD, 960, zero_gain(), &window120(), 120);
+        comb_filter(
+            &mut y,
+            &x,
+            COMBFILTER_MAXPERIOD,
+            960,
+            zero_gain(),
+            &window120(),
+            120,
+        );
         assert_eq!(&y[..], &x[COMBFILTER_MAXPERIOD..]);
         let mut b = x.clone();
-        comb_filter_inplace(&mut b, COMBFILTER_MAXPERIOD, 960, zero_gain(), &window120(), 120);
+        comb_filter_inplace(
+            &mut b,
+            COMBFILTER_MAXPERIOD,
+            960,
+            zero_gain(),
+            &window120(),
+            120,
+        );
         assert_eq!(b, x);
         // Fading out from a non-zero gain to zero keeps the tail untouched.
-        let p = CombParams { t0: 100, t1: 0, g0: 0.5, g1: 0.0, tapset0: 1, tapset1: 0 };
+        let p = CombParams {
+            t0: 100,
+            t1: 0,
+            g0: 0.5,
+            g1: 0.0,
+            tapset0: 1,
+            tapset1: 0,
+        };
         comb_filter(&mut y, &x, COMBFILTER_MAXPERIOD, 960, p, &window120(), 120);
         assert_eq!(&y[120..], &x[COMBFILTER_MAXPERIOD + 120..]);
     }
@@ -237,8 +268,17 @@ mod tests {
     #[test]
     fn constant_filter_matches_direct_formula() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(RNG_SEED + 1);
-        let x: Vec<f32> = (0..COMBFILTER_MAXPERIOD + 480).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        let p = CombParams { t0: 200, t1: 200, g0: 0.375, g1: 0.375, tapset0: 0, tapset1: 0 };
+        let x: Vec<f32> = (0..COMBFILTER_MAXPERIOD + 480)
+            .map(|_| rng.gen_range(-1.0..1.0))
+            .collect();
+        let p = CombParams {
+            t0: 200,
+            t1: 200,
+            g0: 0.375,
+            g1: 0.375,
+            tapset0: 0,
+            tapset1: 0,
+        };
         let mut y = vec![0f32; 480];
         let off = COMBFILTER_MAXPERIOD;
         comb_filter(&mut y, &x, off, 480, p, &window120(), 120);

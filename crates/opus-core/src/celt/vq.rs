@@ -107,7 +107,9 @@ fn extract_collapse_mask(iy: &[i32], n: usize, b: usize) -> u32 {
     let n0 = n / b;
     let mut mask = 0u32;
     for i in 0..b {
-        let any = iy[i * n0..(i + 1) * n0].iter().fold(0i32, |acc, &v| acc | v);
+        let any = iy[i * n0..(i + 1) * n0]
+            .iter()
+            .fold(0i32, |acc, &v| acc | v);
         mask |= u32::from(any != 0) << i;
     }
     mask
@@ -121,7 +123,15 @@ fn extract_collapse_mask(iy: &[i32], n: usize, b: usize) -> u32 {
 /// # Panics
 ///
 /// If `x` is shorter than `n` or `n` is above 176.
-pub fn alg_unquant(x: &mut [f32], n: usize, k: i32, spread: i32, b: usize, dec: &mut RangeDecoder<'_>, gain: f32) -> u32 {
+pub fn alg_unquant(
+    x: &mut [f32],
+    n: usize,
+    k: i32,
+    spread: i32,
+    b: usize,
+    dec: &mut RangeDecoder<'_>,
+    gain: f32,
+) -> u32 {
     debug_assert!(k > 0, "alg_unquant needs at least one pulse");
     debug_assert!(n > 1, "alg_unquant needs at least two dimensions");
     let mut iy = [0i32; MAX_BAND_SIZE];
@@ -140,7 +150,7 @@ pub fn renormalise_vector(x: &mut [f32], n: usize, gain: f32) {
     let e = EPSILON + celt_inner_prod(x, x, n);
     let g = celt_rsqrt(e) * gain;
     for v in x[..n].iter_mut() {
-        *v = g * *v;
+        *v *= g;
     }
 }
 
@@ -155,7 +165,13 @@ mod tests {
     #[test]
     fn rotation_round_trips_and_keeps_norm() {
         let mut seed = 7u32;
-        for &(len, stride, k) in &[(16usize, 1usize, 2i32), (64, 4, 3), (176, 8, 5), (32, 2, 1), (8, 1, 3)] {
+        for &(len, stride, k) in &[
+            (16usize, 1usize, 2i32),
+            (64, 4, 3),
+            (176, 8, 5),
+            (32, 2, 1),
+            (8, 1, 3),
+        ] {
             for spread in 1..=3 {
                 let mut x = [0.0f32; 176];
                 for v in x[..len].iter_mut() {

@@ -58,7 +58,12 @@ pub struct Extension<'a> {
 impl<'a> Extension<'a> {
     /// An extension to be written, with `offset` 0.
     pub fn new(id: u8, frame: usize, data: &'a [u8]) -> Self {
-        Extension { id, frame, data, offset: 0 }
+        Extension {
+            id,
+            frame,
+            data,
+            offset: 0,
+        }
     }
 }
 
@@ -255,7 +260,8 @@ impl<'a> ExtensionIterator<'a> {
                     return Err(self.fail());
                 };
                 // These elements were read once already, so this cannot fail.
-                let Some((src, src_len, _)) = skip_element(self.data, self.src, self.src_len) else {
+                let Some((src, src_len, _)) = skip_element(self.data, self.src, self.src_len)
+                else {
                     return Err(self.fail());
                 };
                 self.src = src;
@@ -274,9 +280,13 @@ impl<'a> ExtensionIterator<'a> {
                     id_byte &= !1;
                 }
                 let start = self.curr;
-                let Some((curr, curr_len, header)) =
-                    skip_payload(self.data, self.curr, self.curr_len, id_byte, self.trailing_short_len)
-                else {
+                let Some((curr, curr_len, header)) = skip_payload(
+                    self.data,
+                    self.curr,
+                    self.curr_len,
+                    id_byte,
+                    self.trailing_short_len,
+                ) else {
                     return Err(self.fail());
                 };
                 self.curr = curr;
@@ -340,7 +350,8 @@ impl<'a> ExtensionIterator<'a> {
             };
             let id = id_byte >> 1;
             let l = id_byte & 1;
-            let Some((curr, curr_len, header)) = skip_element(self.data, self.curr, self.curr_len) else {
+            let Some((curr, curr_len, header)) = skip_element(self.data, self.curr, self.curr_len)
+            else {
                 return Err(self.fail());
             };
             self.curr = curr;
@@ -483,7 +494,10 @@ pub fn parse_extensions<'a>(
     let mut count = 0;
     while let Some(ext) = iter.next_extension()? {
         let Some(slot) = out.get_mut(count) else {
-            return Err(Error::BufferTooSmall { needed: count + 1, got: out.len() });
+            return Err(Error::BufferTooSmall {
+                needed: count + 1,
+                got: out.len(),
+            });
         };
         *slot = ext;
         count += 1;
@@ -520,7 +534,10 @@ pub fn parse_extensions_frame_order<'a>(
             return Err(invalid());
         };
         let Some(slot) = out.get_mut(*idx) else {
-            return Err(Error::BufferTooSmall { needed: total, got: out.len() });
+            return Err(Error::BufferTooSmall {
+                needed: total,
+                got: out.len(),
+            });
         };
         *slot = ext;
         *idx += 1;
@@ -542,7 +559,10 @@ impl Writer<'_> {
     }
 
     fn too_small(&self, needed: usize) -> Error {
-        Error::BufferTooSmall { needed: self.pos + needed, got: self.len }
+        Error::BufferTooSmall {
+            needed: self.pos + needed,
+            got: self.len,
+        }
     }
 
     /// Write one byte; the caller has checked there is room.
@@ -555,7 +575,11 @@ impl Writer<'_> {
 
     fn put_slice(&mut self, bytes: &[u8]) {
         let end = self.pos + bytes.len();
-        if let Some(dst) = self.data.as_deref_mut().and_then(|d| d.get_mut(self.pos..end)) {
+        if let Some(dst) = self
+            .data
+            .as_deref_mut()
+            .and_then(|d| d.get_mut(self.pos..end))
+        {
             dst.copy_from_slice(bytes);
         }
         self.pos = end;
@@ -801,15 +825,36 @@ mod tests {
     #[test]
     fn elements_by_hand() {
         // Short ID 3 with a byte, separator, long ID 33 with a length, ID 0 padding.
-        let pad = [3 << 1 | 1, b'a', 0x02, 33 << 1 | 1, 2, b'x', b'y', 0x01, 0x00, 9, 9];
+        let pad = [
+            3 << 1 | 1,
+            b'a',
+            0x02,
+            33 << 1 | 1,
+            2,
+            b'x',
+            b'y',
+            0x01,
+            0x00,
+            9,
+            9,
+        ];
         let got = collect(&pad, 2).unwrap();
         assert_eq!(got.len(), 2);
-        assert_eq!((got[0].id, got[0].frame, got[0].data, got[0].offset), (3, 0, &b"a"[..], 1));
-        assert_eq!((got[1].id, got[1].frame, got[1].data, got[1].offset), (33, 1, &b"xy"[..], 5));
+        assert_eq!(
+            (got[0].id, got[0].frame, got[0].data, got[0].offset),
+            (3, 0, &b"a"[..], 1)
+        );
+        assert_eq!(
+            (got[1].id, got[1].frame, got[1].data, got[1].offset),
+            (33, 1, &b"xy"[..], 5)
+        );
         // A long extension with L=0 runs to the end.
         let pad = [0x01, 126 << 1, b'D', 12, 1, 2];
         let got = collect(&pad, 1).unwrap();
-        assert_eq!((got[0].id, got[0].data, got[0].offset), (126, &[b'D', 12, 1, 2][..], 2));
+        assert_eq!(
+            (got[0].id, got[0].data, got[0].offset),
+            (126, &[b'D', 12, 1, 2][..], 2)
+        );
         // Lacing: 255 + 1 = 256 bytes.
         let mut pad = vec![40 << 1 | 1, 255, 1];
         pad.extend(std::iter::repeat(7).take(256));
@@ -852,18 +897,52 @@ mod tests {
         // Frame 0: ID 3 "a", ID 32 "xy" with length; repeat L=1 over 3 frames;
         // then the payloads for frames 1 and 2.
         let pad = [
-            3 << 1 | 1, b'a', 32 << 1 | 1, 2, b'x', b'y', 0x05,
-            b'b', 1, b'z', // frame 1: ID 3 "b", ID 32 "z"
-            b'c', 0, // frame 2: ID 3 "c", ID 32 ""
+            3 << 1 | 1,
+            b'a',
+            32 << 1 | 1,
+            2,
+            b'x',
+            b'y',
+            0x05,
+            b'b',
+            1,
+            b'z', // frame 1: ID 3 "b", ID 32 "z"
+            b'c',
+            0, // frame 2: ID 3 "c", ID 32 ""
         ];
         let got = collect(&pad, 3).unwrap();
         let want: Vec<(u8, usize, &[u8])> = vec![
-            (3, 0, b"a"), (32, 0, b"xy"), (3, 1, b"b"), (32, 1, b"z"), (3, 2, b"c"), (32, 2, b""),
+            (3, 0, b"a"),
+            (32, 0, b"xy"),
+            (3, 1, b"b"),
+            (32, 1, b"z"),
+            (3, 2, b"c"),
+            (32, 2, b""),
         ];
-        assert_eq!(got.iter().map(|e| (e.id, e.frame, e.data)).collect::<Vec<_>>(), want);
+        assert_eq!(
+            got.iter()
+                .map(|e| (e.id, e.frame, e.data))
+                .collect::<Vec<_>>(),
+            want
+        );
         // With L=0 on the repeat, the last frame's long payload has no length
         // and runs to the end less the trailing short payload bytes.
-        let pad = [32 << 1 | 1, 1, b'x', 3 << 1 | 1, b'a', 0x04, 1, b'y', b'b', b'L', b'O', b'N', b'G', b'c'];
+        let pad = [
+            32 << 1 | 1,
+            1,
+            b'x',
+            3 << 1 | 1,
+            b'a',
+            0x04,
+            1,
+            b'y',
+            b'b',
+            b'L',
+            b'O',
+            b'N',
+            b'G',
+            b'c',
+        ];
         let got = collect(&pad, 3).unwrap();
         let got: Vec<_> = got.iter().map(|e| (e.id, e.frame, e.data)).collect();
         assert_eq!(got[4], (32, 2, &b"LONG"[..]));
@@ -900,9 +979,15 @@ mod tests {
         let mut out = [Extension::new(0, 0, &[]); 4];
         assert_eq!(parse_extensions(pad, 3, &mut out), Ok(4));
         assert_eq!(by_frame(&out), by_frame(&exts));
-        assert!(matches!(parse_extensions(pad, 3, &mut out[..3]), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            parse_extensions(pad, 3, &mut out[..3]),
+            Err(Error::BufferTooSmall { .. })
+        ));
         assert_eq!(parse_extensions_frame_order(pad, 3, &mut out), Ok(4));
-        assert_eq!(out.iter().map(|e| e.frame).collect::<Vec<_>>(), vec![0, 1, 2, 2]);
+        assert_eq!(
+            out.iter().map(|e| e.frame).collect::<Vec<_>>(),
+            vec![0, 1, 2, 2]
+        );
         assert!(matches!(
             parse_extensions_frame_order(pad, 3, &mut out[..2]),
             Err(Error::BufferTooSmall { .. })
@@ -923,9 +1008,33 @@ mod tests {
         let mut buf = [0u8; 27];
         assert_eq!(generate_extensions(&mut buf, &exts, 11, true), Ok(27));
         let want: &[u8] = &[
-            1, 1, 1, 1, // padding in front
-            3 << 1 | 1, b'a', 0x02, 33 << 1 | 1, 8, b'N', b'O', b'T', b' ', b'D', b'R', b'E', b'D',
-            0x03, 3, 4 << 1, 0x03, 6, 32 << 1, b'D', b'R', b'E', b'D',
+            1,
+            1,
+            1,
+            1, // padding in front
+            3 << 1 | 1,
+            b'a',
+            0x02,
+            33 << 1 | 1,
+            8,
+            b'N',
+            b'O',
+            b'T',
+            b' ',
+            b'D',
+            b'R',
+            b'E',
+            b'D',
+            0x03,
+            3,
+            4 << 1,
+            0x03,
+            6,
+            32 << 1,
+            b'D',
+            b'R',
+            b'E',
+            b'D',
         ];
         assert_eq!(&buf[..], want);
         assert_eq!(generated_extensions_len(100, &exts, 11), Ok(23));
@@ -937,11 +1046,26 @@ mod tests {
         }
         assert_eq!(generate_extensions(&mut [], &[], 0, true), Ok(0));
         let bad = |e: Extension<'_>, frames| generate_extensions(&mut [0; 32], &[e], frames, true);
-        assert!(matches!(bad(Extension::new(2, 0, b"a"), 11), Err(Error::BadArg(_))));
-        assert!(matches!(bad(Extension::new(128, 0, b"a"), 11), Err(Error::BadArg(_))));
-        assert!(matches!(bad(Extension::new(33, 11, b"a"), 11), Err(Error::BadArg(_))));
-        assert!(matches!(bad(Extension::new(33, 0, b"a"), 49), Err(Error::BadArg(_))));
-        assert!(matches!(bad(Extension::new(3, 0, b"ab"), 1), Err(Error::BadArg(_))));
+        assert!(matches!(
+            bad(Extension::new(2, 0, b"a"), 11),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            bad(Extension::new(128, 0, b"a"), 11),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            bad(Extension::new(33, 11, b"a"), 11),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            bad(Extension::new(33, 0, b"a"), 49),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            bad(Extension::new(3, 0, b"ab"), 1),
+            Err(Error::BadArg(_))
+        ));
     }
 
     #[test]
@@ -978,16 +1102,26 @@ mod tests {
         assert_eq!(&buf[..n], &[3 << 1 | 1, b'a', 0x04, b'b', b'c']);
     }
 
-    fn random_extensions<'a>(rng: &mut StdRng, pool: &'a [u8], nb_frames: usize) -> Vec<Extension<'a>> {
+    fn random_extensions<'a>(
+        rng: &mut StdRng,
+        pool: &'a [u8],
+        nb_frames: usize,
+    ) -> Vec<Extension<'a>> {
         let n = rng.gen_range(0..20);
         let mut v = Vec::new();
         // Sometimes give every frame the same leading IDs, to exercise repeats.
         if rng.gen_bool(0.5) {
-            let ids: Vec<u8> = (0..rng.gen_range(1..4)).map(|_| rng.gen_range(3..=127)).collect();
+            let ids: Vec<u8> = (0..rng.gen_range(1..4))
+                .map(|_| rng.gen_range(3..=127))
+                .collect();
             let short_len = rng.gen_range(0..2);
             for f in 0..nb_frames {
                 for &id in &ids {
-                    let len = if id < 32 { short_len } else { rng.gen_range(0..300) };
+                    let len = if id < 32 {
+                        short_len
+                    } else {
+                        rng.gen_range(0..300)
+                    };
                     let start = rng.gen_range(0..pool.len() - len);
                     v.push(Extension::new(id, f, &pool[start..start + len]));
                 }
@@ -995,9 +1129,17 @@ mod tests {
         }
         for _ in 0..n {
             let id = rng.gen_range(3..=127u8);
-            let len = if id < 32 { rng.gen_range(0..2) } else { rng.gen_range(0..600) };
+            let len = if id < 32 {
+                rng.gen_range(0..2)
+            } else {
+                rng.gen_range(0..600)
+            };
             let start = rng.gen_range(0..pool.len() - len);
-            v.push(Extension::new(id, rng.gen_range(0..nb_frames), &pool[start..start + len]));
+            v.push(Extension::new(
+                id,
+                rng.gen_range(0..nb_frames),
+                &pool[start..start + len],
+            ));
         }
         // Shuffle some of the time; the generator accepts any order.
         if rng.gen_bool(0.3) {
@@ -1020,7 +1162,11 @@ mod tests {
             let exts = random_extensions(&mut rng, &pool, nb_frames);
             let need = generated_extensions_len(buf.len(), &exts, nb_frames).unwrap();
             let pad = rng.gen_bool(0.3);
-            let target = if pad { need + rng.gen_range(0..50) } else { buf.len() };
+            let target = if pad {
+                need + rng.gen_range(0..50)
+            } else {
+                buf.len()
+            };
             let n = generate_extensions(&mut buf[..target], &exts, nb_frames, pad).unwrap();
             assert_eq!(n, if pad { target } else { need });
             let data = &buf[..n];
@@ -1032,7 +1178,10 @@ mod tests {
             }
             // Parsed extensions are generated back to the same bytes.
             let mut again = vec![0u8; need];
-            assert_eq!(generate_extensions(&mut again, &got, nb_frames, false), Ok(need));
+            assert_eq!(
+                generate_extensions(&mut again, &got, nb_frames, false),
+                Ok(need)
+            );
             assert_eq!(&again[..], &data[n - need..]);
             // One byte short never fits.
             if need > 0 {

@@ -159,7 +159,8 @@ pub fn parse_self_delimited(data: &[u8]) -> Result<ParsedPacket, Error> {
 fn length_at(data: &[u8], pos: usize, len: i64) -> Option<(i64, i64)> {
     let avail = usize::try_from(len.clamp(0, 2)).unwrap_or(0);
     let bytes = data.get(pos..)?;
-    let (size, used) = super::self_delimited::read_frame_length(&bytes[..avail.min(bytes.len())]).ok()?;
+    let (size, used) =
+        super::self_delimited::read_frame_length(&bytes[..avail.min(bytes.len())]).ok()?;
     Some((i64::from(size), used as i64))
 }
 
@@ -204,8 +205,8 @@ pub fn parse_with(data: &[u8], self_delimited: bool) -> Result<ParsedPacket, Err
         }
         2 => {
             count = 2;
-            let (size, bytes) = length_at(data, pos, len)
-                .ok_or(invalid("code 2 packet without a frame length"))?;
+            let (size, bytes) =
+                length_at(data, pos, len).ok_or(invalid("code 2 packet without a frame length"))?;
             len -= bytes;
             if size > len {
                 return Err(invalid("code 2 first frame longer than the packet"));
@@ -234,7 +235,9 @@ pub fn parse_with(data: &[u8], self_delimited: bool) -> Result<ParsedPacket, Err
                     if len <= 0 {
                         return Err(invalid("padding length runs past the packet"));
                     }
-                    let p = *data.get(pos).ok_or(invalid("padding length runs past the packet"))?;
+                    let p = *data
+                        .get(pos)
+                        .ok_or(invalid("padding length runs past the packet"))?;
                     pos += 1;
                     len -= 1;
                     let chunk = if p == 255 { 254 } else { i64::from(p) };
@@ -268,7 +271,9 @@ pub fn parse_with(data: &[u8], self_delimited: bool) -> Result<ParsedPacket, Err
             } else if !self_delimited {
                 last_size = len / count as i64;
                 if last_size * count as i64 != len {
-                    return Err(invalid("code 3 CBR payload not a multiple of the frame count"));
+                    return Err(invalid(
+                        "code 3 CBR payload not a multiple of the frame count",
+                    ));
                 }
                 for size_slot in sizes.iter_mut().take(count - 1) {
                     *size_slot = last_size;
@@ -278,8 +283,8 @@ pub fn parse_with(data: &[u8], self_delimited: bool) -> Result<ParsedPacket, Err
     }
     if self_delimited {
         // Appendix B: one more length, for the last frame (all frames if CBR).
-        let (size, bytes) = length_at(data, pos, len)
-            .ok_or(invalid("self-delimited frame length missing"))?;
+        let (size, bytes) =
+            length_at(data, pos, len).ok_or(invalid("self-delimited frame length missing"))?;
         len -= bytes;
         if size > len {
             return Err(invalid("self-delimited frame longer than the packet"));
@@ -432,7 +437,15 @@ mod tests {
     fn code0_single_frame() {
         let p = parse(&[SILK20]).unwrap();
         assert_eq!((p.frame_count(), sizes(&p)), (1, vec![0]));
-        assert_eq!((p.payload_offset(), p.padding_offset(), p.padding_len(), p.packet_len()), (1, 1, 0, 1));
+        assert_eq!(
+            (
+                p.payload_offset(),
+                p.padding_offset(),
+                p.padding_len(),
+                p.packet_len()
+            ),
+            (1, 1, 0, 1)
+        );
         let data = [SILK20, 1, 2, 3];
         let p = parse(&data).unwrap();
         assert_eq!(p.frame(&data, 0), Some(&data[1..]));
@@ -510,7 +523,10 @@ mod tests {
         let data = [SILK20 | 3, 0x40 | 2, 2, 1, 2, 3, 4, 0, 0];
         let p = parse(&data).unwrap();
         assert_eq!(sizes(&p), vec![2, 2]);
-        assert_eq!((p.padding_offset(), p.padding_len(), p.packet_len()), (7, 2, 9));
+        assert_eq!(
+            (p.padding_offset(), p.padding_len(), p.packet_len()),
+            (7, 2, 9)
+        );
         assert_eq!(p.padding(&data), &[0, 0]);
         // A padding length of 255 means 254 bytes and another length byte.
         let mut data = vec![0u8; 2 + 2 + 4 + 257];
@@ -526,7 +542,10 @@ mod tests {
         assert!(rejected(&[SILK20 | 3, 0x41]));
         assert!(rejected(&[SILK20 | 3, 0x41, 255, 0, 0]));
         // Padding that takes every byte leaves empty frames.
-        assert_eq!(sizes(&parse(&[SILK20 | 3, 0x42, 2, 0, 0]).unwrap()), vec![0, 0]);
+        assert_eq!(
+            sizes(&parse(&[SILK20 | 3, 0x42, 2, 0, 0]).unwrap()),
+            vec![0, 0]
+        );
         // Implicit CBR frame size limit.
         let mut data = vec![0u8; 2 + 1276];
         data[0] = SILK20 | 3;
@@ -562,7 +581,10 @@ mod tests {
     fn self_delimited_each_code() {
         // Code 0: one length, then trailing bytes of the next packet.
         let p = parse_self_delimited(&[SILK20, 2, 9, 9, 7, 7]).unwrap();
-        assert_eq!((sizes(&p), p.payload_offset(), p.packet_len()), (vec![2], 2, 4));
+        assert_eq!(
+            (sizes(&p), p.payload_offset(), p.packet_len()),
+            (vec![2], 2, 4)
+        );
         assert!(parse_self_delimited(&[SILK20, 3, 9, 9]).is_err());
         assert!(parse_self_delimited(&[SILK20]).is_err());
         // Code 1: the length applies to both frames.
@@ -576,11 +598,17 @@ mod tests {
         // Code 3 CBR with padding: padding follows the frames.
         let data = [SILK20 | 3, 0x42, 1, 1, 5, 6, 0, 0xEE];
         let p = parse_self_delimited(&data).unwrap();
-        assert_eq!((sizes(&p), p.padding_range(), p.packet_len()), (vec![1, 1], 6..7, 7));
+        assert_eq!(
+            (sizes(&p), p.padding_range(), p.packet_len()),
+            (vec![1, 1], 6..7, 7)
+        );
         // Code 3 VBR.
         let data = [SILK20 | 3, 0x83, 1, 0, 2, 0xA, 0xB, 0xC, 0xEE];
         let p = parse_self_delimited(&data).unwrap();
-        assert_eq!((sizes(&p), p.payload_offset(), p.packet_len()), (vec![1, 0, 2], 5, 8));
+        assert_eq!(
+            (sizes(&p), p.payload_offset(), p.packet_len()),
+            (vec![1, 0, 2], 5, 8)
+        );
         assert!(parse_self_delimited(&[SILK20 | 3, 0x83, 1, 0, 3, 0xA, 0xB, 0xC]).is_err());
     }
 
@@ -590,7 +618,10 @@ mod tests {
         assert_eq!(nb_frames(&[SILK20]), Ok(1));
         assert_eq!(nb_frames(&[SILK20 | 1]), Ok(2));
         assert_eq!(nb_frames(&[SILK20 | 2]), Ok(2));
-        assert!(matches!(nb_frames(&[SILK20 | 3]), Err(Error::InvalidPacket(_))));
+        assert!(matches!(
+            nb_frames(&[SILK20 | 3]),
+            Err(Error::InvalidPacket(_))
+        ));
         assert_eq!(nb_frames(&[SILK20 | 3, 0]), Ok(0));
         assert_eq!(nb_frames(&[SILK20 | 3, 0xC5]), Ok(5));
         assert_eq!(nb_samples(&[SILK20 | 3, 6], 48000), Ok(5760));
@@ -628,7 +659,9 @@ mod tests {
             }
         };
         let ok = |v: Vec<usize>| -> Option<Vec<u16>> {
-            v.iter().all(|&s| s <= 1275).then(|| v.iter().map(|&s| s as u16).collect())
+            v.iter()
+                .all(|&s| s <= 1275)
+                .then(|| v.iter().map(|&s| s as u16).collect())
         };
         match toc & 3 {
             0 => ok(vec![rest.len()]),
@@ -696,7 +729,11 @@ mod tests {
             let data = &buf[..len];
             let ours = parse(data);
             let want = rfc_accepts(data);
-            assert_eq!(ours.as_ref().ok().map(|p| p.frame_sizes().to_vec()), want, "{data:?}");
+            assert_eq!(
+                ours.as_ref().ok().map(|p| p.frame_sizes().to_vec()),
+                want,
+                "{data:?}"
+            );
             if let Ok(p) = &ours {
                 accepted += 1;
                 assert_eq!(p.packet_len(), len);

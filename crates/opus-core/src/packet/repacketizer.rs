@@ -55,7 +55,10 @@ struct Out<'o> {
 
 impl Out<'_> {
     fn put(&mut self, byte: u8) -> Result<(), Error> {
-        let slot = self.buf.get_mut(self.pos).ok_or(Error::Internal("repacketizer overran its size check"))?;
+        let slot = self
+            .buf
+            .get_mut(self.pos)
+            .ok_or(Error::Internal("repacketizer overran its size check"))?;
         *slot = byte;
         self.pos += 1;
         Ok(())
@@ -63,7 +66,10 @@ impl Out<'_> {
 
     fn put_slice(&mut self, bytes: &[u8]) -> Result<(), Error> {
         let end = self.pos + bytes.len();
-        let dst = self.buf.get_mut(self.pos..end).ok_or(Error::Internal("repacketizer overran its size check"))?;
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(Error::Internal("repacketizer overran its size check"))?;
         dst.copy_from_slice(bytes);
         self.pos = end;
         Ok(())
@@ -71,7 +77,8 @@ impl Out<'_> {
 
     fn put_length(&mut self, length: usize) -> Result<(), Error> {
         let rest = self.buf.get_mut(self.pos..).unwrap_or(&mut []);
-        self.pos += write_frame_length(length, rest).map_err(|_| Error::Internal("repacketizer overran its size check"))?;
+        self.pos += write_frame_length(length, rest)
+            .map_err(|_| Error::Internal("repacketizer overran its size check"))?;
         Ok(())
     }
 }
@@ -139,7 +146,9 @@ impl<'a> Repacketizer<'a> {
         let frame_size_8k = if self.nb_frames == 0 {
             Toc(toc).samples_per_frame(8000) as usize
         } else if self.toc & 0xFC != toc & 0xFC {
-            return Err(invalid("packet configuration differs from the first packet's"));
+            return Err(invalid(
+                "packet configuration differs from the first packet's",
+            ));
         } else {
             self.frame_size_8k
         };
@@ -152,7 +161,10 @@ impl<'a> Repacketizer<'a> {
         }
         let parsed = parse_with(packet, self_delimited)?;
         let base = self.nb_frames;
-        for (i, range) in (0..parsed.frame_count()).filter_map(|i| parsed.frame_range(i)).enumerate() {
+        for (i, range) in (0..parsed.frame_count())
+            .filter_map(|i| parsed.frame_range(i))
+            .enumerate()
+        {
             self.frames[base + i] = packet.get(range).unwrap_or(&[]);
             self.paddings[base + i] = &[];
             self.padding_nb_frames[base + i] = 0;
@@ -223,7 +235,11 @@ impl<'a> Repacketizer<'a> {
         let frames = &self.frames[begin..end];
         let len = |i: usize| frames[i].len();
         let maxlen = out.len();
-        let sd_bytes = if self_delimited { frame_length_size(len(count - 1)) } else { 0 };
+        let sd_bytes = if self_delimited {
+            frame_length_size(len(count - 1))
+        } else {
+            0
+        };
         let mut tot_size = sd_bytes;
         let base_toc = self.toc & 0xFC;
 
@@ -231,9 +247,10 @@ impl<'a> Repacketizer<'a> {
         // each packet's padding, renumbered to the output's frames.
         let mut carried_count = 0usize;
         for i in begin..end {
-            carried_count += ExtensionIterator::new(self.paddings[i], usize::from(self.padding_nb_frames[i]))
-                .map(|it| it.take_while(Result::is_ok).count())
-                .unwrap_or(0);
+            carried_count +=
+                ExtensionIterator::new(self.paddings[i], usize::from(self.padding_nb_frames[i]))
+                    .map(|it| it.take_while(Result::is_ok).count())
+                    .unwrap_or(0);
         }
         let mut all: Vec<Extension<'_>> = Vec::new();
         if carried_count + extensions.len() > 0 {
@@ -243,10 +260,12 @@ impl<'a> Repacketizer<'a> {
         // Every carried padding is read in full even when it holds no valid
         // extension, so a malformed one is reported as libopus does.
         for i in begin..end {
-            let iter = ExtensionIterator::new(self.paddings[i], usize::from(self.padding_nb_frames[i]))
-                .map_err(|_| Error::Internal("bad carried padding"))?;
+            let iter =
+                ExtensionIterator::new(self.paddings[i], usize::from(self.padding_nb_frames[i]))
+                    .map_err(|_| Error::Internal("bad carried padding"))?;
             for ext in iter {
-                let mut ext = ext.map_err(|_| Error::Internal("malformed extensions in carried padding"))?;
+                let mut ext =
+                    ext.map_err(|_| Error::Internal("malformed extensions in carried padding"))?;
                 ext.frame += i - begin;
                 all.push(ext);
             }
@@ -254,7 +273,10 @@ impl<'a> Repacketizer<'a> {
         let ext_count = all.len();
 
         let mut w = Out { buf: out, pos: 0 };
-        let too_small = |needed: usize| Error::BufferTooSmall { needed, got: maxlen };
+        let too_small = |needed: usize| Error::BufferTooSmall {
+            needed,
+            got: maxlen,
+        };
         if count == 1 {
             // Code 0.
             tot_size += len(0) + 1;
@@ -312,7 +334,12 @@ impl<'a> Repacketizer<'a> {
                 ext_len = generated_extensions_len(maxlen - tot_size, &all, count)?;
                 if !pad {
                     // Room for the extensions plus their padding-length bytes.
-                    pad_amount = ext_len + if ext_len > 0 { (ext_len + 253) / 254 } else { 1 };
+                    pad_amount = ext_len
+                        + if ext_len > 0 {
+                            (ext_len + 253) / 254
+                        } else {
+                            1
+                        };
                 }
             }
             if pad_amount != 0 {
@@ -399,7 +426,10 @@ pub fn packet_pad_with(
         return Err(Error::BadArg("empty packet"));
     }
     if out.len() < new_len {
-        return Err(Error::BufferTooSmall { needed: new_len, got: out.len() });
+        return Err(Error::BufferTooSmall {
+            needed: new_len,
+            got: out.len(),
+        });
     }
     if packet.len() == new_len {
         out[..new_len].copy_from_slice(packet);
@@ -410,7 +440,14 @@ pub fn packet_pad_with(
     }
     let mut rp = Repacketizer::new();
     rp.cat(packet)?;
-    rp.out_range_with(0, rp.nb_frames(), &mut out[..new_len], false, pad, extensions)
+    rp.out_range_with(
+        0,
+        rp.nb_frames(),
+        &mut out[..new_len],
+        false,
+        pad,
+        extensions,
+    )
 }
 
 /// Write `packet` into `out` without its padding and extensions, in the
@@ -516,9 +553,18 @@ mod tests {
         assert!(matches!(rp.out(&mut out), Err(Error::BadArg(_))));
         rp.cat(&a).unwrap();
         rp.cat(&a).unwrap();
-        assert!(matches!(rp.out_range(1, 1, &mut out), Err(Error::BadArg(_))));
-        assert!(matches!(rp.out_range(0, 3, &mut out), Err(Error::BadArg(_))));
-        assert_eq!(rp.out(&mut out[..6]), Err(Error::BufferTooSmall { needed: 7, got: 6 }));
+        assert!(matches!(
+            rp.out_range(1, 1, &mut out),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            rp.out_range(0, 3, &mut out),
+            Err(Error::BadArg(_))
+        ));
+        assert_eq!(
+            rp.out(&mut out[..6]),
+            Err(Error::BufferTooSmall { needed: 7, got: 6 })
+        );
         assert!(rp.out(&mut []).is_err());
     }
 
@@ -548,9 +594,15 @@ mod tests {
         assert_eq!(packet_pad(&a, &mut out, 7), Ok(7));
         assert_eq!(&out[..7], &a);
         assert!(matches!(packet_pad(&a, &mut out, 6), Err(Error::BadArg(_))));
-        assert!(matches!(packet_pad(&[], &mut out, 6), Err(Error::BadArg(_))));
+        assert!(matches!(
+            packet_pad(&[], &mut out, 6),
+            Err(Error::BadArg(_))
+        ));
         assert!(matches!(packet_unpad(&[], &mut out), Err(Error::BadArg(_))));
-        assert!(matches!(packet_pad(&a, &mut out[..9], 10), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            packet_pad(&a, &mut out[..9], 10),
+            Err(Error::BufferTooSmall { .. })
+        ));
     }
 
     /// The extensions of a packet, with owned payloads.
@@ -558,13 +610,19 @@ mod tests {
         let p = parse(packet).unwrap();
         let mut got = [Extension::new(0, 0, &[]); 16];
         let k = parse_extensions(p.padding(packet), p.frame_count(), &mut got).unwrap();
-        got[..k].iter().map(|e| (e.id, e.frame, e.data.to_vec())).collect()
+        got[..k]
+            .iter()
+            .map(|e| (e.id, e.frame, e.data.to_vec()))
+            .collect()
     }
 
     #[test]
     fn extensions_are_carried_and_renumbered() {
         // Three one-frame hybrid packets; the first and last carry two extensions.
-        let exts = [Extension::new(33, 0, b"abcdefg"), Extension::new(100, 0, b"uvwxyz")];
+        let exts = [
+            Extension::new(33, 0, b"abcdefg"),
+            Extension::new(100, 0, b"uvwxyz"),
+        ];
         let mut pkt = [0u8; 64];
         pkt[0] = HYBRID20 | 3;
         pkt[1] = 0x41;
@@ -584,7 +642,15 @@ mod tests {
         summary.sort();
         let abc = b"abcdefg".to_vec();
         let uvw = b"uvwxyz".to_vec();
-        assert_eq!(summary, vec![(33, 0, abc.clone()), (33, 2, abc), (100, 0, uvw.clone()), (100, 2, uvw)]);
+        assert_eq!(
+            summary,
+            vec![
+                (33, 0, abc.clone()),
+                (33, 2, abc),
+                (100, 0, uvw.clone()),
+                (100, 2, uvw)
+            ]
+        );
         // A subrange renumbers from its start.
         let m = rp.out_range(1, 3, &mut out).unwrap();
         let got = exts_of(&out[..m]);
@@ -635,7 +701,11 @@ mod tests {
         let mut singles = [[0u8; 301]; 5];
         let mut lens = [0usize; 5];
         for i in 0..count {
-            lens[i] = if rng.gen_bool(0.5) { base } else { rng.gen_range(0..300) };
+            lens[i] = if rng.gen_bool(0.5) {
+                base
+            } else {
+                rng.gen_range(0..300)
+            };
             singles[i][0] = toc;
             let start = rng.gen_range(0..pool.len() - lens[i]);
             singles[i][1..=lens[i]].copy_from_slice(&pool[start..start + lens[i]]);
@@ -685,7 +755,11 @@ mod tests {
         let mut junk = vec![0u8; 1500];
         for _ in 0..50_000 {
             let len = rng.gen_range(0..40).min(junk.len());
-            let len = if rng.gen_bool(0.1) { rng.gen_range(0..1500) } else { len };
+            let len = if rng.gen_bool(0.1) {
+                rng.gen_range(0..1500)
+            } else {
+                len
+            };
             rng.fill(&mut junk[..len]);
             let data = &junk[..len];
             let _ = packet_unpad(data, &mut back);
@@ -695,7 +769,8 @@ mod tests {
                 let k = rp.nb_frames();
                 let b = rng.gen_range(0..k);
                 let _ = rp.out_range(b, k, &mut out[..rng.gen_range(0..3000)]);
-                let _ = rp.out_range_with(0, k, &mut out[..rng.gen_range(0..3000)], true, true, &[]);
+                let _ =
+                    rp.out_range_with(0, k, &mut out[..rng.gen_range(0..3000)], true, true, &[]);
             }
         }
     }

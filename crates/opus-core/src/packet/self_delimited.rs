@@ -60,7 +60,10 @@ pub fn write_frame_length(length: usize, out: &mut [u8]) -> Result<usize, Error>
     }
     let needed = frame_length_size(length);
     if out.len() < needed {
-        return Err(Error::BufferTooSmall { needed, got: out.len() });
+        return Err(Error::BufferTooSmall {
+            needed,
+            got: out.len(),
+        });
     }
     if needed == 1 {
         out[0] = length as u8;
@@ -134,9 +137,18 @@ mod tests {
         assert_eq!(buf, [252, 0]);
         assert_eq!(write_frame_length(1275, &mut buf), Ok(2));
         assert_eq!(buf, [255, 255]);
-        assert_eq!(write_frame_length(1276, &mut buf), Err(Error::BadArg("frame length above 1275 bytes")));
-        assert_eq!(write_frame_length(300, &mut buf[..1]), Err(Error::BufferTooSmall { needed: 2, got: 1 }));
-        assert_eq!(write_frame_length(3, &mut []), Err(Error::BufferTooSmall { needed: 1, got: 0 }));
+        assert_eq!(
+            write_frame_length(1276, &mut buf),
+            Err(Error::BadArg("frame length above 1275 bytes"))
+        );
+        assert_eq!(
+            write_frame_length(300, &mut buf[..1]),
+            Err(Error::BufferTooSmall { needed: 2, got: 1 })
+        );
+        assert_eq!(
+            write_frame_length(3, &mut []),
+            Err(Error::BufferTooSmall { needed: 1, got: 0 })
+        );
         // Every two-byte pair decodes, even redundant ones such as (252, 0) = 252.
         assert_eq!(read_frame_length(&[253, 1]), Ok((257, 2)));
         assert_eq!(read_frame_length(&[251, 9]), Ok((251, 1)));

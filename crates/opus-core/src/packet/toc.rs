@@ -329,7 +329,10 @@ mod tests {
         assert_eq!(Toc(0x01).frame_count_code(), FrameCountCode::TwoEqual);
         assert_eq!(Toc(0x02).frame_count_code(), FrameCountCode::TwoDifferent);
         assert_eq!(Toc(0x03).frame_count_code(), FrameCountCode::Arbitrary);
-        assert_eq!(Toc(0xFF).with_frame_count_code(FrameCountCode::One), Toc(0xFC));
+        assert_eq!(
+            Toc(0xFF).with_frame_count_code(FrameCountCode::One),
+            Toc(0xFC)
+        );
         for code in 0..4u8 {
             assert_eq!(Toc(code).frame_count_code().value(), code);
         }
