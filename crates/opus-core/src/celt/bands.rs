@@ -1371,3 +1371,173 @@ mod tests {
         assert!(freq.iter().all(|&v| v == 0.0));
     }
 }
+
+#[cfg(test)]
+mod harness_tmp {
+    use super::*;
+    use crate::celt::alloc::{clt_compute_allocation, init_caps};
+    use crate::celt::energy::{unquant_coarse_energy, unquant_energy_finalise, unquant_fine_energy};
+    use crate::celt::mode::mode48000_960;
+    use crate::celt::tables::TF_SELECT_TABLE;
+
+    struct R(u32);
+    impl R {
+        fn rnd(&mut self) -> u32 {
+            self.0 = self.0.wrapping_mul(1103515245).wrapping_add(12345);
+            self.0 >> 8
+        }
+    }
+    struct H(u64);
+    impl H {
+        fn u(&mut self, v: u32) {
+            self.0 = (self.0 ^ u64::from(v)).wrapping_mul(1099511628211);
+        }
+        fn f(&mut self, v: f32) {
+            self.u(v.to_bits());
+        }
+    }
+
+    #[test]
+    #[ignore]
+    fn harness_print() {
+        let ncases: u32 = std::env::var("NCASES").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+        let m = mode48000_960();
+        for cs in 0..ncases {
+            let mut r = R(cs.wrapping_mul(7919).wrapping_add(1));
+            let mut buf = [0u8; 1275];
+            let mut len = 2 + (r.rnd() % 1274) as usize;
+            if cs % 3 == 0 {
+                len = 2 + (r.rnd() % 100) as usize;
+            }
+            for b in buf[..len].iter_mut() {
+                *b = (r.rnd() & 0xFF) as u8;
+            }
+            let c = 1 + (r.rnd() % 2) as usize;
+            let lm = (r.rnd() % 4) as usize;
+            let start = if r.rnd() % 5 == 0 { 17 } else { 0 };
+            let end = if r.rnd() % 5 == 0 { start + 1 + (r.rnd() % (21 - start as u32)) as usize } else { 21 };
+            let intra = r.rnd() & 1 != 0;
+            let short_blocks = lm > 0 && r.rnd() % 3 == 0;
+            let spread = (r.rnd() % 4) as i32;
+            let alloc_trim = (r.rnd() % 11) as i32;
+            let disable_inv = r.rnd() % 10 == 0;
+            let mut seed = r.rnd();
+            let tfsel = (r.rnd() & 1) as usize;
+            let mut tf_res = [0i32; 21];
+            for t in tf_res.iter_mut() {
+                *t = i32::from(TF_SELECT_TABLE[lm][4 * usize::from(short_blocks) + 2 * tfsel + (r.rnd() & 1) as usize]);
+            }
+            let mut old_e = [0f32; 42];
+            let mut prev1 = [0f32; 42];
+            let mut prev2 = [0f32; 42];
+            for i in 0..42 {
+                old_e[i] = ((r.rnd() % 4000) as i32 - 2000) as f32 / 100.0;
+                prev1[i] = ((r.rnd() % 4000) as i32 - 2000) as f32 / 100.0;
+                prev2[i] = ((r.rnd() % 4000) as i32 - 2000) as f32 / 100.0;
+            }
+            let mut cap = [0i32; 21];
+            init_caps(m, &mut cap, lm, c);
+            let mut offsets = [0i32; 21];
+            for i in 0..21 {
+                offsets[i] = if r.rnd() % 8 == 0 { (r.rnd() % (cap[i] as u32 + 1)) as i32 } else { 0 };
+            }
+            let mut dec = RangeDecoder::new(&buf[..len]);
+            unquant_coarse_energy(m, start, end, &mut old_e, intra, &mut dec, c, lm);
+            {
+                let mut h = H(1469598103934665603);
+                for v in old_e { h.f(v); }
+                h.u(dec.final_range());
+                println!("{cs} A {:016x}", h.0);
+            }
+            let mut bits = ((len as i32 * 8) << BITRES) - dec.tell_frac() as i32 - 1;
+            let acr = if short_blocks && lm >= 2 && bits >= ((lm as i32 + 2) << BITRES) { 1 << BITRES } else { 0 };
+            bits -= acr;
+            let (mut intensity, mut dual, mut balance) = (0, false, 0);
+            let mut pulses = [0i32; 21];
+            let mut fq = [0i32; 21];
+            let mut fp = [0i32; 21];
+            let coded = clt_compute_allocation(
+                m, start, end, &offsets, &cap, alloc_trim, &mut intensity, &mut dual, bits, &mut balance, &mut pulses,
+                &mut fq, &mut fp, c, lm, &mut dec,
+            );
+            {
+                let mut h = H(1469598103934665603);
+                h.u(coded as u32); h.u(intensity as u32); h.u(u32::from(dual)); h.u(balance as u32);
+                for i in 0..21 { h.u(pulses[i] as u32); h.u(fq[i] as u32); h.u(fp[i] as u32); }
+                h.u(dec.final_range());
+                println!("{cs} B {:016x}", h.0);
+                if std::env::var("DUMP").ok().and_then(|s| s.parse::<u32>().ok()) == Some(cs) {
+                    println!("C={c} LM={lm} start={start} end={end} bits={bits} trim={alloc_trim} coded={coded} int={intensity} dual={} bal={balance}", u32::from(dual));
+                    for i in 0..21 { print!("{i}:{}/{}/{}/o{}/c{} ", pulses[i], fq[i], fp[i], offsets[i], cap[i]); }
+                    println!();
+                }
+            }
+            unquant_fine_energy(m, start, end, &mut old_e, None, &fq, &mut dec, c);
+            let n = 120 << lm;
+            let mut x = [0f32; 1920];
+            let mut masks = [0u8; 42];
+            {
+                let (xa, xb) = x.split_at_mut(n);
+                let y = if c == 2 { Some(&mut xb[..n]) } else { None };
+                quant_all_bands(
+                    BandCoder::Decode(&mut dec), m, start, end, xa, y, &mut masks, None, &pulses, short_blocks, spread,
+                    dual, intensity, &tf_res, len as i32 * (8 << BITRES) - acr, balance, lm, coded, &mut seed, 0,
+                    disable_inv,
+                );
+            }
+            {
+                let mut h = H(1469598103934665603);
+                for v in &x[..c * n] { h.f(*v); }
+                for v in masks { h.u(u32::from(v)); }
+                h.u(seed); h.u(dec.final_range());
+                println!("{cs} C {:016x}", h.0);
+                if std::env::var("DUMP").ok().and_then(|s| s.parse::<u32>().ok()) == Some(cs) {
+                    print!("seed={seed} rng={} sb={} spread={spread} tf=", dec.final_range(), u32::from(short_blocks));
+                    for t in tf_res { print!("{t},"); }
+                    print!("\nmasks=");
+                    for v in masks { print!("{v},"); }
+                    println!();
+                    for (i, v) in x[..c * n].iter().enumerate() { if *v != 0.0 { print!("{i}:{} ", v); } }
+                    println!();
+                }
+            }
+            let mut ac_on = false;
+            if acr > 0 {
+                ac_on = dec.bits(1) != 0;
+            }
+            let left = len as i32 * 8 - dec.tell();
+            unquant_energy_finalise(m, start, end, Some(&mut old_e), &fq, &fp, left, &mut dec, c);
+            if ac_on || cs % 4 == 0 {
+                anti_collapse(m, &mut x, &masks, lm, c, n, start, end, &old_e, &prev1, &prev2, &pulses, seed, false);
+            }
+            let mut h = H(1469598103934665603);
+            h.u(coded as u32);
+            h.u(intensity as u32);
+            h.u(u32::from(dual));
+            h.u(balance as u32);
+            h.u(seed);
+            h.u(dec.tell_frac());
+            h.u(dec.final_range());
+            for i in 0..21 {
+                h.u(pulses[i] as u32);
+                h.u(fq[i] as u32);
+                h.u(fp[i] as u32);
+            }
+            for i in 0..42 {
+                h.f(old_e[i]);
+                h.u(u32::from(masks[i]));
+            }
+            for v in &x[..c * n] {
+                h.f(*v);
+            }
+            let mut freq = [0f32; 960];
+            for ch in 0..c {
+                denormalise_bands(m, &x[ch * n..], &mut freq, &old_e[ch * 21..], start, end, 1 << lm, if cs % 7 == 0 { 2 } else { 1 }, false);
+                for v in &freq[..n] {
+                    h.f(*v);
+                }
+            }
+            println!("{cs} {:016x}", h.0);
+        }
+    }
+}
