@@ -71,10 +71,15 @@ pub struct CompareResult {
     pub pass: bool,
 }
 
-/// The analysis of a reference signal, reusable for comparisons at every rate.
+/// The analysis of a reference signal, reusable for several comparisons.
 #[derive(Clone, Debug)]
 pub struct CompareReference {
     channels: usize,
+    /// The reference's rate: 48 kHz for `opus_compare` proper, lower in same-rate mode.
+    rate: u32,
+    /// Bins per frame in `spectrum`.
+    xfreqs: usize,
+    /// Length in samples per channel, counted at 48 kHz.
     length: usize,
     nframes: usize,
     /// Band energies after frequency, time and channel masking: `[frame][band][channel]`.
@@ -107,10 +112,21 @@ fn band_energy(
     let s: Vec<f32> = (0..window_sz).map(|j| sin_at((2.0 * PI_F32 / window_sz as f32) * j as f32)).collect();
     let ps_sz = window_sz / 2;
     let nbins = BANDS[nbands];
+    // The twiddle factors bin by bin for every window position, laid out so that all bins of
+    // one position are contiguous: each bin still accumulates over the window in the
+    // reference's order, but the bins advance side by side, which the compiler vectorises.
+    let mut ct = vec![0.0f32; window_sz * nbins];
+    let mut st = vec![0.0f32; window_sz * nbins];
+    for xk in 0..window_sz {
+        for xj in 0..nbins {
+            let t = (xj * xk) % window_sz;
+            ct[xk * nbins + xj] = c[t];
+            st[xk * nbins + xj] = s[t];
+        }
+    }
     let mut x = vec![0.0f32; channels * window_sz];
     let mut re = vec![0.0f32; nbins];
     let mut im = vec![0.0f32; nbins];
-    let mut idx = vec![0usize; nbins];
     for xi in 0..nframes {
         for ci in 0..channels {
             for xk in 0..window_sz {
@@ -118,22 +134,15 @@ fn band_energy(
             }
         }
         for ci in 0..channels {
-            // Every bin accumulates over the window in the same order as the reference loop;
-            // running the bins side by side only changes which sum advances first.
             re.iter_mut().for_each(|v| *v = 0.0);
             im.iter_mut().for_each(|v| *v = 0.0);
-            idx.iter_mut().for_each(|v| *v = 0);
             let xs = &x[ci * window_sz..(ci + 1) * window_sz];
-            for &xv in xs {
-                for xj in 0..nbins {
-                    let t = idx[xj];
-                    re[xj] += c[t] * xv;
-                    im[xj] -= s[t] * xv;
-                    let mut n = t + xj;
-                    if n >= window_sz {
-                        n -= window_sz;
-                    }
-                    idx[xj] = n;
+            for ((&xv, crow), srow) in xs.iter().zip(ct.chunks_exact(nbins)).zip(st.chunks_exact(nbins)) {
+                for (r, &cv) in re.iter_mut().zip(crow) {
+                    *r += cv * xv;
+                }
+                for (i, &sv) in im.iter_mut().zip(srow) {
+                    *i -= sv * xv;
                 }
             }
             for xj in 0..nbins {
@@ -173,13 +182,47 @@ impl CompareReference {
                 .map(|i| (0.5 * f64::from(f32::from(reference[2 * i]) + f32::from(reference[2 * i + 1]))) as f32)
                 .collect()
         };
+        Self::analyse(x, channels, 48000)
+    }
+
+    /// Same-rate mode, our extension of `opus_compare` for two signals at the same rate:
+    /// `reference` is interleaved with two channels when `stereo`, one otherwise, at `rate`.
+    /// Both signals are analysed the way `opus_compare` analyses the decoded one at that rate
+    /// (scaled windows, bands below Nyquist); the reference's missing upper bands count as
+    /// empty (the analysis' noise floor) in the masking curve. At 48 kHz this is exactly
+    /// `opus_compare` (mono without the stereo average).
+    ///
+    /// # Errors
+    ///
+    /// [`CompareError::BadRate`] or [`CompareError::TooShort`].
+    pub fn new_at_rate(reference: &[i16], stereo: bool, rate: u32) -> Result<Self, CompareError> {
+        rate_params(rate)?;
+        let channels = if stereo { 2 } else { 1 };
+        let frames = reference.len() / channels;
+        let x = reference[..frames * channels].iter().map(|&v| f32::from(v)).collect();
+        Self::analyse(x, channels, rate)
+    }
+
+    fn analyse(x: Vec<f32>, channels: usize, rate: u32) -> Result<Self, CompareError> {
+        let (downsample, xbands) = rate_params(rate)?;
+        let length = x.len() / channels * downsample;
         if length < WIN_SIZE {
             return Err(CompareError::TooShort(length));
         }
         let nframes = (length - WIN_SIZE + WIN_STEP) / WIN_STEP;
-        let mut xb = vec![0.0f32; nframes * NBANDS * channels];
-        let mut spectrum = vec![0.0f32; nframes * NFREQS * channels];
-        band_energy(Some(&mut xb), &mut spectrum, NBANDS, &x, channels, nframes, WIN_SIZE, WIN_STEP, 1);
+        let xfreqs = NFREQS / downsample;
+        let mut own = vec![0.0f32; nframes * xbands * channels];
+        let mut spectrum = vec![0.0f32; nframes * xfreqs * channels];
+        band_energy(Some(&mut own), &mut spectrum, xbands, &x, channels, nframes, WIN_SIZE / downsample, WIN_STEP / downsample, downsample);
+        // Bands above the reference's Nyquist hold the analysis floor.
+        let mut xb = vec![100000.0f32; nframes * NBANDS * channels];
+        for xi in 0..nframes {
+            for bi in 0..xbands {
+                for ci in 0..channels {
+                    xb[(xi * NBANDS + bi) * channels + ci] = own[(xi * xbands + bi) * channels + ci];
+                }
+            }
+        }
         let at = |xi: usize, bi: usize, ci: usize| (xi * NBANDS + bi) * channels + ci;
         for xi in 0..nframes {
             for bi in 1..NBANDS {
@@ -208,24 +251,22 @@ impl CompareReference {
                 }
             }
         }
-        Ok(CompareReference { channels, length, nframes, masking: xb, spectrum })
+        Ok(CompareReference { channels, rate, xfreqs, length, nframes, masking: xb, spectrum })
     }
 
     /// Compares a decoded signal at `rate` (interleaved, the reference's channel count) with
-    /// this reference, as `opus_compare [-s] -r rate` does.
+    /// this reference, as `opus_compare [-s] -r rate` does. A same-rate reference
+    /// ([`CompareReference::new_at_rate`]) only compares with signals at its own rate.
     ///
     /// # Errors
     ///
     /// [`CompareError::BadRate`] or [`CompareError::LengthMismatch`].
     pub fn compare(&self, decoded: &[i16], rate: u32) -> Result<CompareResult, CompareError> {
-        let (downsample, ybands) = match rate {
-            8000 => (6, 13),
-            12000 => (4, 15),
-            16000 => (3, 17),
-            24000 => (2, 19),
-            48000 => (1, NBANDS),
-            _ => return Err(CompareError::BadRate(rate)),
-        };
+        let (downsample, ybands) = rate_params(rate)?;
+        if self.rate != 48000 && self.rate != rate {
+            return Err(CompareError::BadRate(rate));
+        }
+        let xfreqs = self.xfreqs;
         let channels = self.channels;
         let ylength = decoded.len() / channels;
         if self.length != ylength * downsample {
@@ -238,7 +279,7 @@ impl CompareReference {
         band_energy(None, &mut ys, ybands, &y, channels, nframes, WIN_SIZE / downsample, WIN_STEP / downsample, downsample);
         let mut xs = self.spectrum.clone();
         let xb = &self.masking;
-        let xat = |xi: usize, xj: usize, ci: usize| (xi * NFREQS + xj) * channels + ci;
+        let xat = |xi: usize, xj: usize, ci: usize| (xi * xfreqs + xj) * channels + ci;
         let yat = |xi: usize, xj: usize, ci: usize| (xi * yfreqs + xj) * channels + ci;
         for xi in 0..nframes {
             for bi in 0..ybands {
@@ -300,6 +341,17 @@ impl CompareReference {
         let quality = (100.0 * (1.0 - 0.5 * (1.0 + error).ln() / 1.13f64.ln())) as f32;
         Ok(CompareResult { error, quality, pass: !(quality < 0.0) })
     }
+}
+
+fn rate_params(rate: u32) -> Result<(usize, usize), CompareError> {
+    Ok(match rate {
+        8000 => (6, 13),
+        12000 => (4, 15),
+        16000 => (3, 17),
+        24000 => (2, 19),
+        48000 => (1, NBANDS),
+        _ => return Err(CompareError::BadRate(rate)),
+    })
 }
 
 /// `opus_compare [-s] -r rate reference decoded`: `reference` is 48 kHz stereo interleaved,
@@ -370,6 +422,26 @@ mod tests {
         let noisy: Vec<i16> = r.iter().map(|&s| s.saturating_add((rng.bipolar() * 8000.0) as i16)).collect();
         let res = opus_compare(&r, &noisy, true, 48000).unwrap();
         assert!(!res.pass, "{res:?}");
+    }
+
+    #[test]
+    fn same_rate_mode() {
+        use crate::signals::resample;
+        let r = speechlike(9600);
+        // At 48 kHz it is opus_compare itself.
+        let mut rng = Rng::new(5);
+        let t: Vec<i16> = r.iter().map(|&s| s.saturating_add((rng.bipolar() * 30.0) as i16)).collect();
+        let a = opus_compare(&r, &t, true, 48000).unwrap();
+        let b = CompareReference::new_at_rate(&r, true, 48000).unwrap().compare(&t, 48000).unwrap();
+        assert_eq!(a, b);
+        for rate in [8000, 12000, 16000, 24000] {
+            let r16 = resample(&r, 2, 48000, rate);
+            let cr = CompareReference::new_at_rate(&r16, true, rate).unwrap();
+            assert_eq!(cr.compare(&r16, rate).unwrap().error, 0.0);
+            let noisy: Vec<i16> = r16.iter().map(|&s| s.saturating_add((rng.bipolar() * 8000.0) as i16)).collect();
+            assert!(!cr.compare(&noisy, rate).unwrap().pass);
+            assert_eq!(cr.compare(&r, 48000), Err(CompareError::BadRate(48000)));
+        }
     }
 
     #[test]

@@ -378,3 +378,46 @@ fn repacketizer_pad_and_unpad_match_libopus() {
     }
     assert!(outputs > 300, "only {outputs} repacketizer outputs compared");
 }
+
+#[test]
+fn dred_payload_location_matches_libopus() {
+    // The bundled sample stream plus DRED streams from the encoder (and mutations of them).
+    let sample = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sample_speech_dred.bit")).unwrap();
+    let mut packets = Vec::new();
+    let mut pos = 0;
+    while pos + 8 <= sample.len() {
+        let len = u32::from_be_bytes([sample[pos], sample[pos + 1], sample[pos + 2], sample[pos + 3]]) as usize;
+        packets.push(sample[pos + 8..pos + 8 + len].to_vec());
+        pos += 8 + len;
+    }
+    let mut rng = StdRng::seed_from_u64(RNG_SEED ^ 0xd7ed);
+    packets.extend(encoder_packets(&mut rng));
+    let n_orig = packets.len();
+    for i in 0..3000 {
+        let m = mutate(&mut rng, &packets[i % n_orig].clone());
+        packets.push(m);
+    }
+    let mut dec = oracle::DredDecoder::new(Build::Generic).unwrap();
+    let mut found = 0;
+    for p in &packets {
+        let mut d = oracle::Dred::new(Build::Generic).unwrap();
+        let theirs = dec.parse(&mut d, p, 48000, 48000, true);
+        let ours = dred::find_payload(p);
+        match (theirs, ours) {
+            (Ok(_), Ok(o)) => {
+                // libopus marks a found payload by decoding it (process stage 1) and leaves -1 otherwise.
+                let stage = d.fields().process_stage;
+                assert_eq!(stage == 1, o.is_some(), "DRED presence on {p:02x?}: libopus stage {stage}, ours {o:?}");
+                if let Some(o) = o {
+                    found += 1;
+                    // libopus's offset: 16 - off - 32*hi + frame_offset; the frame part must agree.
+                    assert_eq!(o.frame_offset, o.frame as i32 * opus_core::packet::Toc(p[0]).samples_per_frame(48000) as i32 / 120);
+                }
+            }
+            (Err(c), Err(e)) => assert_eq!(c, code(e), "error on {p:02x?}"),
+            (Err(c), Ok(None)) => panic!("libopus error {c} where we found no DRED on {p:02x?}"),
+            (t, o) => panic!("DRED decisions differ on {p:02x?}: libopus {t:?}, ours {o:?}"),
+        }
+    }
+    assert!(found > 150, "only {found} DRED payloads");
+}

@@ -15,5 +15,6 @@ pub mod celt;
 pub mod error;
 pub mod packet;
 pub mod range_coder;
+pub mod silk;
 
 pub use error::Error;

@@ -1,9 +1,9 @@
 //! Writes the sample bitstream bundled with `dred-opus inspect`: CMU ARCTIC `arctic_a0007`
 //! (16 kHz mono speech) encoded by libopus 1.6.1 (generic-C build, deterministic) as VoIP at
-//! 24 kb/s, 20 ms frames, in-band FEC and DRED (1 s) for 20 % expected loss, in opus_demo's
+//! 32 kb/s, 20 ms frames, in-band FEC and DRED (1 s) for 20 % expected loss, in opus_demo's
 //! bitstream format.
 //!
-//! `cargo run -p opus-oracle --example make_sample_bitstream -- IN.wav OUT.bit`
+//! `cargo run -p opus-oracle --example make_sample_bitstream -- IN.wav OUT.bit [BITRATE] [FEC 0/1]`
 
 use opus_oracle::{ctl, Build, Encoder};
 
@@ -14,8 +14,10 @@ fn main() {
     let pos = wav.windows(4).position(|w| w == b"data").expect("data chunk") + 8;
     let pcm: Vec<i16> = wav[pos..].chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
     let mut enc = Encoder::new(Build::Generic, 16000, 1, ctl::APPLICATION_VOIP).expect("encoder");
-    enc.set(ctl::SET_BITRATE, 24000).unwrap();
-    enc.set(ctl::SET_INBAND_FEC, 1).unwrap();
+    let bitrate: i32 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(32000);
+    let fec: i32 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1);
+    enc.set(ctl::SET_BITRATE, bitrate).unwrap();
+    enc.set(ctl::SET_INBAND_FEC, fec).unwrap();
     enc.set(ctl::SET_PACKET_LOSS_PERC, 20).unwrap();
     enc.set(ctl::SET_DRED_DURATION, 100).unwrap();
     let mut out = Vec::new();

@@ -76,6 +76,31 @@ pub fn celt_inner_prod(x: &[f32], y: &[f32], n: usize) -> f32 {
     xy
 }
 
+/// [`celt_inner_prod`] in the summation order of libopus's SSE build
+/// (`celt_inner_prod_sse`, which x86-64 builds of libopus select at compile time):
+/// four running sums over lanes `i % 4`, combined as `(s0 + s2) + (s1 + s3)`, then the
+/// last `n % 4` products added in order.
+///
+/// # Panics
+///
+/// If either slice is shorter than `n`.
+pub fn celt_inner_prod_sse_order(x: &[f32], y: &[f32], n: usize) -> f32 {
+    let mut s = [0.0f32; 4];
+    let mut i = 0;
+    while i + 4 <= n {
+        for l in 0..4 {
+            s[l] += x[i + l] * y[i + l];
+        }
+        i += 4;
+    }
+    let mut xy = (s[0] + s[2]) + (s[1] + s[3]);
+    while i < n {
+        xy += x[i] * y[i];
+        i += 1;
+    }
+    xy
+}
+
 /// Number of significant bits of `x`, 0 for 0 (libopus `EC_ILOG`).
 #[inline]
 pub fn ec_ilog(x: u32) -> i32 {
@@ -183,6 +208,22 @@ mod tests {
         assert_eq!(celt_udiv(-1, 2), (u32::MAX / 2) as i32);
         assert_eq!(celt_sudiv(-7, 2), -3);
         assert_eq!(celt_sudiv(7, 2), 3);
+    }
+
+    #[test]
+    fn sse_order_sums_lanes_first() {
+        // Below four products both orders are plain sequential sums.
+        let x = [1.0f32, 2.0, 3.0];
+        assert_eq!(
+            celt_inner_prod_sse_order(&x, &x, 3),
+            celt_inner_prod(&x, &x, 3)
+        );
+        // Lanes (0, 4), (1, 5), ... are summed before the lanes are combined: the large
+        // values cancel inside lane 0 instead of swallowing the small ones.
+        let x = [1e8f32, 1.0, 1.0, 1.0, -1e8, 0.0, 0.0, 0.0];
+        let ones = [1.0f32; 8];
+        assert_eq!(celt_inner_prod_sse_order(&x, &ones, 8), 3.0);
+        assert_eq!(celt_inner_prod(&x, &ones, 8), 0.0);
     }
 
     #[test]
