@@ -117,7 +117,7 @@ pub struct DemoOutput {
 pub fn res2int24(x: f32) -> i32 {
     let v = 8_388_608.0f32 * x;
     let r = v.round_ties_even();
-    if r.is_finite() && r >= -2_147_483_648.0 && r < 2_147_483_648.0 {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&r) {
         r as i32
     } else {
         i32::MIN

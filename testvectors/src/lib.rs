@@ -17,6 +17,8 @@
 //! - [`generate`]: encoding and reference decoding into the cache;
 //! - [`runner`]: checks and the `docs/CONFORMANCE.md` report.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod bitstream;
 pub mod compare;
 pub mod demo_decode;

@@ -198,15 +198,15 @@ fn check_vector(cache: &Cache, v: &Vector, candidate: Candidate) -> Result<Vec<R
         let generic = cache.load_reference(v, cfg, Build::Generic)?;
         let stereo = cfg.channels == 2;
         let key = compare_anchor(cfg);
-        if !anchors.contains_key(&key) {
-            let anchor = cache.load_reference(v, &key, candidate.compare_build())?;
-            let pcm = if stereo { anchor.pcm } else { compare::mono_to_stereo(&anchor.pcm) };
-            anchors.insert(key, CompareReference::new(&pcm, stereo)?);
-        }
-        let compare_rfc = anchors
-            .get(&key)
-            .ok_or_else(|| Error::Cache("compare reference missing".into()))?
-            .compare(&out.pcm, cfg.rate);
+        let anchor = match anchors.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let anchor = cache.load_reference(v, &key, candidate.compare_build())?;
+                let pcm = if stereo { anchor.pcm } else { compare::mono_to_stereo(&anchor.pcm) };
+                e.insert(CompareReference::new(&pcm, stereo)?)
+            }
+        };
+        let compare_rfc = anchor.compare(&out.pcm, cfg.rate);
         let compare = if cfg.rate == 48000 {
             compare_rfc.clone()
         } else {
@@ -433,40 +433,59 @@ pub fn render_report(vectors: &[Vector], results: &[(Candidate, Vec<Row>)], extr
 }
 
 /// Packet-parser agreement over every packet of the matrix.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParserAgreement {
     /// Packets compared.
     pub packets: usize,
-    /// Packets where the two parsers disagree.
-    pub disagreements: usize,
+    /// Packets where `opus_core::packet::parse` and libopus's `opus_packet_parse_impl`
+    /// disagree (TOC, frame offsets and lengths, payload offset, padding, packet length, or
+    /// accepting versus rejecting).
+    pub parse_disagreements: usize,
+    /// Packets where `opus_core::packet::has_lbrr` and `opus_packet_has_lbrr` disagree.
+    pub lbrr_disagreements: usize,
+    /// The first few disagreeing packets, as `vector#record`.
+    pub examples: Vec<String>,
 }
 
-/// Compares libopus's `opus_packet_parse_impl` with a parser given as a function returning
-/// (TOC, frames as (offset, length), padding as (offset, length), packet length) for every
-/// packet of every cached bitstream.
+/// `opus_core::packet::parse` in the shape of the oracle's result.
+pub fn opus_core_parse(data: &[u8]) -> Option<opus_oracle::ParsedPacket> {
+    let p = opus_core::packet::parse(data).ok()?;
+    Some(opus_oracle::ParsedPacket {
+        toc: p.toc().0,
+        frames: p.frame_offsets().iter().zip(p.frame_sizes()).map(|(&o, &l)| (o, usize::from(l))).collect(),
+        payload_offset: p.payload_offset(),
+        packet_offset: p.packet_len(),
+        padding: Some((p.padding_offset(), p.padding_len())),
+    })
+}
+
+/// Compares our packet parser with libopus's on every packet of every cached bitstream.
 ///
 /// # Errors
 ///
 /// Cache I/O errors.
-pub fn parser_agreement(
-    cache_dir: &Path,
-    vectors: &[Vector],
-    ours: &dyn Fn(&[u8]) -> Option<(u8, Vec<(usize, usize)>, Option<(usize, usize)>, usize)>,
-) -> Result<ParserAgreement> {
+pub fn parser_agreement(cache_dir: &Path, vectors: &[Vector]) -> Result<ParserAgreement> {
     let cache = Cache::new(cache_dir);
     let mut a = ParserAgreement::default();
     for v in vectors {
-        for r in cache.load_bitstream(v)? {
+        for (i, r) in cache.load_bitstream(v)?.iter().enumerate() {
             if r.is_lost() {
                 continue;
             }
             a.packets += 1;
-            let theirs = opus_oracle::packet_parse(Build::Generic, &r.payload, false)
-                .ok()
-                .map(|p| (p.toc, p.frames, p.padding.filter(|&(_, len)| len > 0), p.packet_offset));
-            let mine = ours(&r.payload).map(|(t, f, pad, len)| (t, f, pad.filter(|&(_, l)| l > 0), len));
-            if theirs != mine {
-                a.disagreements += 1;
+            let theirs = opus_oracle::packet_parse(Build::Generic, &r.payload, false).ok();
+            let mut bad = false;
+            if theirs != opus_core_parse(&r.payload) {
+                a.parse_disagreements += 1;
+                bad = true;
+            }
+            let lbrr_theirs = opus_oracle::packet_has_lbrr(Build::Generic, &r.payload).ok();
+            if lbrr_theirs != opus_core::packet::has_lbrr(&r.payload).ok() {
+                a.lbrr_disagreements += 1;
+                bad = true;
+            }
+            if bad && a.examples.len() < 5 {
+                a.examples.push(format!("{}#{i}", v.name));
             }
         }
     }

@@ -92,8 +92,11 @@ fn run(a: &Args) -> Result<ExitCode> {
             let t = Instant::now();
             let rows = runner::check(&a.cache, &vectors, a.candidate, a.jobs)?;
             print_tally(a.candidate, &rows);
+            let parser = runner::parser_agreement(&a.cache, &vectors)?;
+            parser_line(&parser);
+            let parser_failed = parser.parse_disagreements + parser.lbrr_disagreements > 0;
             println!("{:.1} s", t.elapsed().as_secs_f64());
-            Ok(if Tally::of(&rows).fail > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if Tally::of(&rows).fail > 0 || parser_failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         "report" => {
             let t = Instant::now();
@@ -104,7 +107,7 @@ fn run(a: &Args) -> Result<ExitCode> {
                 print_tally(c, &rows);
                 results.push((c, rows));
             }
-            let extra = parser_line(&a.cache, &vectors)?;
+            let extra = parser_line(&runner::parser_agreement(&a.cache, &vectors)?);
             let text = runner::render_report(&vectors, &results, &extra);
             dred_opus_testvectors::write_file(&a.out, text.as_bytes())?;
             println!("wrote {} ({:.1} s)", a.out.display(), t.elapsed().as_secs_f64());
@@ -114,9 +117,16 @@ fn run(a: &Args) -> Result<ExitCode> {
     }
 }
 
-fn parser_line(cache: &std::path::Path, vectors: &[Vector]) -> Result<String> {
-    let _ = (cache, vectors);
-    Ok(String::new())
+fn parser_line(a: &runner::ParserAgreement) -> String {
+    let line = format!(
+        "Packet parser: `opus_core::packet::parse` and `has_lbrr` against libopus's `opus_packet_parse_impl` and `opus_packet_has_lbrr` on all {} packets of the matrix: {} parse disagreements, {} LBRR-flag disagreements{}.",
+        a.packets,
+        a.parse_disagreements,
+        a.lbrr_disagreements,
+        if a.examples.is_empty() { String::new() } else { format!(" (first: {})", a.examples.join(", ")) }
+    );
+    println!("{line}");
+    line
 }
 
 fn main() -> ExitCode {

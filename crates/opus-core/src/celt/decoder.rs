@@ -511,7 +511,7 @@ impl CeltDecoder {
         if silence {
             // Act as if every remaining bit had been read.
             tell = total_bits;
-            consume_bits_to(dec, tell);
+            dec.skip_to_tell(tell);
         }
 
         // Section 4.3.7.1: post-filter parameters.
@@ -1281,20 +1281,6 @@ impl CeltDecoder {
             }
             st.preemph_mem_d[c] = m;
         }
-    }
-}
-
-/// Advances the decoder's bit count so that `tell()` reports `target`
-/// (libopus adjusts `nbits_total` directly for silence frames).
-fn consume_bits_to(dec: &mut RangeDecoder<'_>, target: i32) {
-    // Raw-bit reads advance the bit count without touching the range state;
-    // a silence frame reads no raw bits afterwards, so the values and the
-    // raw-bit position do not matter.
-    let mut remaining = target - dec.tell();
-    while remaining > 0 {
-        let step = remaining.min(24);
-        dec.bits(step as u32);
-        remaining -= step;
     }
 }
 

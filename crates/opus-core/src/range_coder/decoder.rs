@@ -293,6 +293,17 @@ impl<'a> RangeDecoder<'a> {
         super::tell_frac(self.nbits_total, self.rng)
     }
 
+    /// Moves the bit count so that [`tell`](Self::tell) reports `bits`,
+    /// without reading anything (libopus adjusts `nbits_total` by
+    /// `bits - ec_tell()` in place).
+    ///
+    /// CELT does this for a silence frame: it acts as if every remaining
+    /// bit of the frame had been read, so that no later symbol fits in the
+    /// budget. The range state and the raw-bit position are untouched.
+    pub fn skip_to_tell(&mut self, bits: i32) {
+        self.nbits_total = self.nbits_total.wrapping_add(bits.wrapping_sub(self.tell()));
+    }
+
     /// Whether the input was found to be corrupt (sticky).
     pub fn error(&self) -> bool {
         self.error
@@ -490,5 +501,20 @@ mod tests {
         let mut dec = RangeDecoder::new(&[0xFF; 8]);
         let k = dec.icdf(&[255, 254], 8);
         assert!(k <= 2);
+    }
+
+    #[test]
+    fn skip_to_tell_moves_only_the_bit_count() {
+        let data = [0x5Au8, 0x13, 0xC4, 0x77, 0x01, 0xFE, 0x80, 0x42];
+        let mut a = RangeDecoder::new(&data);
+        let _ = a.bit_logp(15);
+        let before = a.clone();
+        a.skip_to_tell(64);
+        assert_eq!(a.tell(), 64);
+        assert_eq!(a.final_range(), before.final_range());
+        assert_eq!(a.tell_frac() - before.tell_frac(), ((64 - before.tell()) * 8) as u32);
+        // Raw bits still come from the end, as if nothing had been skipped.
+        let mut b = before.clone();
+        assert_eq!(a.bits(7), b.bits(7));
     }
 }

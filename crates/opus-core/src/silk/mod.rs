@@ -29,15 +29,15 @@ pub mod tables_other;
 pub mod tables_pitch_lag;
 pub mod tables_pulses_per_block;
 
-// pub mod decode_core;
+pub mod decode_core;
 // pub mod decode_frame;
-// pub mod decode_indices;
-// pub mod decode_parameters;
-// pub mod decode_pitch;
-// pub mod decode_pulses;
-// pub mod gain_quant;
-// pub mod interpolate;
-// pub mod nlsf;
+pub mod decode_indices;
+pub mod decode_parameters;
+pub mod decode_pitch;
+pub mod decode_pulses;
+pub mod gain_quant;
+pub mod interpolate;
+pub mod nlsf;
 
 // Stages written alongside (SILK glue); uncomment as their files land.
 // pub mod resampler;
