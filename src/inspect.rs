@@ -3,13 +3,14 @@
 //! Each line describes one record: its index, length and recorded final range; for a packet,
 //! the TOC (mode, bandwidth, frame duration, stereo), the frame count, the padding, the
 //! padding extensions (id, frame, length), the DRED payload if present (ID 126 with `'D'` and
-//! version 12: its frame, offset in 2.5 ms units and size) and whether the packet carries
-//! LBRR (SILK in-band FEC) data. Lost packets (length 0) and packets that do not parse are
+//! version 12: its frame, offset in 2.5 ms units and size), whether the packet carries LBRR
+//! (SILK in-band FEC) data as libopus's `opus_packet_has_lbrr` decides it, and for SILK and
+//! hybrid packets the VAD and LBRR flags of every channel and 20 ms frame of each Opus frame. Lost packets (length 0) and packets that do not parse are
 //! reported as such; a malformed file ends the listing with an error.
 
 use std::io::{self, Write};
 
-use opus_core::packet::{framing, Bandwidth, Mode};
+use opus_core::packet::{framing, silk_flags, Bandwidth, Mode};
 
 use crate::bitstream::{BitstreamError, BitstreamReader};
 
@@ -143,7 +144,34 @@ pub fn describe_packet(out: &mut impl Write, index: usize, packet: &[u8], final_
     }
     let lbrr = framing::has_lbrr(packet).unwrap_or(false);
     facts.lbrr = lbrr;
-    write!(out, ",\"lbrr\":{lbrr}}}")?;
+    write!(out, ",\"lbrr\":{lbrr}")?;
+    if toc.mode() != Mode::CeltOnly {
+        // Per Opus frame: the VAD and LBRR flags of each SILK channel and 20 ms frame.
+        write!(out, ",\"silk\":[")?;
+        for i in 0..parsed.frame_count() {
+            if i > 0 {
+                write!(out, ",")?;
+            }
+            match parsed.frame(packet, i).and_then(|f| silk_flags(toc, f)) {
+                Some(f) => {
+                    let list = |flags: &[[bool; 3]; 2]| -> String {
+                        let chans: Vec<String> = flags[..f.channels]
+                            .iter()
+                            .map(|c| {
+                                let v: Vec<&str> = c[..f.frames].iter().map(|&b| if b { "true" } else { "false" }).collect();
+                                format!("[{}]", v.join(","))
+                            })
+                            .collect();
+                        format!("[{}]", chans.join(","))
+                    };
+                    write!(out, "{{\"vad\":{},\"lbrr\":{}}}", list(&f.vad), list(&f.lbrr))?;
+                }
+                None => write!(out, "null")?,
+            }
+        }
+        write!(out, "]")?;
+    }
+    write!(out, "}}")?;
     Ok(facts)
 }
 
@@ -220,6 +248,7 @@ mod tests {
         assert!(first.starts_with("{\"index\":0,"), "{first}");
         assert!(text.contains("\"dred\":{\"version\":12,"));
         assert!(text.contains("{\"id\":126,\"frame\":0,"));
+        assert!(text.contains("\"silk\":[{\"vad\":[[true]],\"lbrr\":[[true]]}]"));
     }
 
     #[test]

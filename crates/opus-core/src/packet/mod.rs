@@ -21,11 +21,13 @@ pub mod extensions;
 pub mod framing;
 pub mod repacketizer;
 pub mod self_delimited;
+pub mod silk_flags;
 pub mod toc;
 
 pub use extensions::{Extension, ExtensionIterator};
 pub use framing::{has_lbrr, nb_frames, nb_samples, parse, parse_self_delimited, ParsedPacket};
 pub use repacketizer::{packet_pad, packet_unpad, Repacketizer};
+pub use silk_flags::{silk_flags, SilkFlags};
 pub use toc::{Bandwidth, FrameCountCode, Mode, Toc};
 
 /// The most frames one packet can hold: 120 ms of 2.5 ms frames.
