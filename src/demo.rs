@@ -9,11 +9,25 @@
 //! ```
 //!
 //! [`DemoArgs::parse`] reproduces opus_demo 1.6.1's parsing, including which options are
-//! encoder-only. [`run`] executes the job; a direction this build cannot run yet returns
+//! encoder-only. [`run`] executes the job; a job this build cannot run yet returns
 //! [`DemoError::NotYetSupported`] before any output file is created, so no wrong audio is ever
 //! written.
+//!
+//! Decoding (`-d`) follows opus_demo's receive loop record by record: its bitstream reading
+//! and the way it stops on a bad record, simulated loss (`-loss` with glibc's `rand()`,
+//! `-lossfile`), recovery of the newest lost packet from the next packet's LBRR, concealment
+//! of the others, the check of the encoder's final range, the output formats (`-16`, `-24`,
+//! `-f32`, all derived from `opus_decode24`'s output) and the lines it prints on stderr. DRED
+//! recovery is not implemented yet: where opus_demo would use a packet's DRED data the loss
+//! is concealed with PLC, and a warning says so once.
 
 use core::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+use crate::decoder::Decoder;
+use opus_core::decoder::OpusDecoder;
+use opus_core::packet::{framing, Toc};
 
 /// What opus_demo is asked to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +136,8 @@ pub struct DemoArgs {
     pub random_fec: bool,
     /// `-silk8k_test` etc.: a named mode-switching test list.
     pub mode_test: Option<&'static str>,
+    /// `-ignore_extensions` (decoder): ignore padding extensions.
+    pub ignore_extensions: bool,
     /// `-16`, `-24`, `-f32`.
     pub format: SampleFormat,
     /// Input file.
@@ -141,12 +157,17 @@ pub enum DemoError {
     NotYetSupported(&'static str),
     /// I/O failure on a named file.
     Io(String),
+    /// The job stopped with a failure after it started writing output (opus_demo's exit
+    /// status 1), such as a range coder mismatch.
+    Failed(String),
 }
 
 impl fmt::Display for DemoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DemoError::Usage(m) | DemoError::WrongDirection(m) | DemoError::Io(m) => f.write_str(m),
+            DemoError::Usage(m) | DemoError::WrongDirection(m) | DemoError::Io(m) | DemoError::Failed(m) => {
+                f.write_str(m)
+            }
             DemoError::NotYetSupported(what) => write!(f, "not supported yet by dred-opus: {what}"),
         }
     }
@@ -177,7 +198,8 @@ options:\n\
 -sim_loss <perc>     : simulate realistic (bursty) packet loss from percentage, using generative model\n\
 -lossfile <file>     : simulate packet loss, reading loss from file\n\
 -dred <frames>       : add Deep REDundancy (in units of 10-ms frames)\n\
--enc_loss            : Apply loss on the encoder side (store empty packets)\n"
+-enc_loss            : Apply loss on the encoder side (store empty packets)\n\
+-ignore_extensions   : ignore any extensions present in the bitstream\n"
     )
 }
 
@@ -307,6 +329,7 @@ impl DemoArgs {
             random_framesize: false,
             random_fec: false,
             mode_test: None,
+            ignore_extensions: false,
             format: SampleFormat::S16,
             input: String::new(),
             output: String::new(),
@@ -430,6 +453,10 @@ impl DemoArgs {
                     a.dred_duration = atoi(value(i)?);
                     step = 2;
                 }
+                "-ignore_extensions" => {
+                    dec_opt(opt)?;
+                    a.ignore_extensions = true;
+                }
                 "-enc_loss" => {
                     enc_opt(opt)?;
                     a.encoder_loss = true;
@@ -482,20 +509,370 @@ impl DemoArgs {
     }
 }
 
-/// Runs an opus_demo job.
+/// Runs an opus_demo job, printing opus_demo's messages on stderr.
 ///
 /// # Errors
-/// Returns [`DemoError::NotYetSupported`] for the directions this build cannot run yet (the
-/// decoder and encoder land with their issues); nothing is written in that case.
+/// - [`DemoError::NotYetSupported`]: encoding, `-sim_loss`, or a bitstream holding SILK or
+///   hybrid packets while the SILK decoder is not built; nothing is written.
+/// - [`DemoError::Io`]: a file cannot be opened, read or written.
+/// - [`DemoError::Failed`]: the decoder's final range differs from the encoder's (opus_demo
+///   stops there and fails; the output written so far stays).
 pub fn run(args: &DemoArgs) -> Result<(), DemoError> {
+    let stderr = std::io::stderr();
+    let mut log = stderr.lock();
+    run_with_log(args, &mut log)
+}
+
+/// [`run`], writing opus_demo's stderr lines to `log` instead.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_log(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
     match args.direction {
-        Direction::DecodeOnly => Err(DemoError::NotYetSupported(
-            "decoding (-d): the Opus decoder is not implemented in this build; no output was written",
-        )),
+        Direction::DecodeOnly => decode_file(args, log),
         Direction::EncodeOnly | Direction::EncodeDecode => Err(DemoError::NotYetSupported(
             "encoding: the Opus encoder is not implemented in this build; no output was written",
         )),
     }
+}
+
+/// Room opus_demo gives each decode call: two seconds at 48 kHz (its `max_frame_size`).
+const DEMO_MAX_FRAME_SIZE: usize = 96_000;
+
+/// libopus's `opus_strerror`.
+pub fn strerror(code: i32) -> &'static str {
+    const STRINGS: [&str; 8] = [
+        "success",
+        "invalid argument",
+        "buffer too small",
+        "internal error",
+        "corrupted stream",
+        "request not implemented",
+        "invalid state",
+        "memory allocation failed",
+    ];
+    if code > 0 || code < -7 {
+        "unknown error"
+    } else {
+        STRINGS[(-code) as usize]
+    }
+}
+
+/// glibc's `rand()` (the `random_r` additive feedback generator, state size 31), which
+/// opus_demo's `-loss` draws from; unseeded, as opus_demo leaves it, it starts as `srand(1)`.
+#[derive(Clone, Debug)]
+pub struct GlibcRand {
+    state: [u32; 31],
+    front: usize,
+    rear: usize,
+}
+
+impl GlibcRand {
+    /// The generator after `srand(seed)`.
+    pub fn new(seed: u32) -> Self {
+        let mut state = [0u32; 31];
+        let mut word = if seed == 0 { 1i64 } else { i64::from(seed as i32) };
+        state[0] = word as u32;
+        for s in state.iter_mut().skip(1) {
+            // 16807 * word % (2^31 - 1) without overflow (Schrage's method), as glibc does.
+            let hi = word / 127_773;
+            let lo = word % 127_773;
+            word = 16_807 * lo - 2_836 * hi;
+            if word < 0 {
+                word += 2_147_483_647;
+            }
+            *s = word as u32;
+        }
+        let mut r = GlibcRand { state, front: 3, rear: 0 };
+        for _ in 0..310 {
+            r.next_value();
+        }
+        r
+    }
+
+    /// The next `rand()` value, 0..=2^31-1.
+    pub fn next_value(&mut self) -> i32 {
+        self.state[self.front] = self.state[self.front].wrapping_add(self.state[self.rear]);
+        let out = (self.state[self.front] >> 1) as i32;
+        self.front = (self.front + 1) % 31;
+        self.rear = (self.rear + 1) % 31;
+        out
+    }
+}
+
+/// `fscanf(f, "%d", &v)` over a loss file: whitespace-separated integers; once a read fails
+/// every later one fails too (opus_demo then treats packets as received).
+struct LossFile {
+    text: Vec<u8>,
+    pos: usize,
+    failed: bool,
+}
+
+impl LossFile {
+    fn next_int(&mut self) -> Option<i64> {
+        if self.failed {
+            return None;
+        }
+        let t = &self.text;
+        let mut p = self.pos;
+        while p < t.len() && t[p].is_ascii_whitespace() {
+            p += 1;
+        }
+        let mut neg = false;
+        if p < t.len() && (t[p] == b'-' || t[p] == b'+') {
+            neg = t[p] == b'-';
+            p += 1;
+        }
+        let start = p;
+        let mut v: i64 = 0;
+        while p < t.len() && t[p].is_ascii_digit() {
+            v = v.saturating_mul(10).saturating_add(i64::from(t[p] - b'0'));
+            p += 1;
+        }
+        if p == start {
+            self.failed = true;
+            return None;
+        }
+        self.pos = p;
+        Some(if neg { -v } else { v })
+    }
+}
+
+/// One bitstream record as opus_demo reads it.
+enum ReadRecord<'a> {
+    Packet { payload: &'a [u8], enc_final_range: u32 },
+    /// opus_demo stops reading here; the message, if any, goes to stderr.
+    Stop(Option<String>),
+}
+
+/// opus_demo's reading of one record at `*pos` (`fread` of the length, the range, then the
+/// payload).
+fn read_record<'a>(data: &'a [u8], pos: &mut usize, max_payload: i32) -> ReadRecord<'a> {
+    let word = |p: usize| -> Option<u32> {
+        data.get(p..p + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let Some(len_word) = word(*pos) else {
+        return ReadRecord::Stop(None);
+    };
+    *pos += 4;
+    let len = len_word as i32;
+    if len > max_payload || len < 0 {
+        return ReadRecord::Stop(Some(format!("Invalid payload length: {len}")));
+    }
+    let Some(enc_final_range) = word(*pos) else {
+        return ReadRecord::Stop(None);
+    };
+    *pos += 4;
+    let len = len as usize;
+    let available = data.len().saturating_sub(*pos).min(len);
+    if available != len {
+        return ReadRecord::Stop(Some(format!("Ran out of input, expecting {len} bytes got {available}")));
+    }
+    let payload = &data[*pos..*pos + len];
+    *pos += len;
+    ReadRecord::Packet { payload, enc_final_range }
+}
+
+fn io_err(what: &str, e: &std::io::Error) -> DemoError {
+    DemoError::Io(format!("{what}: {e}"))
+}
+
+/// `opus_demo -d`.
+fn decode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
+    let _ = writeln!(log, "dred-opus {} (opus_demo 1.6.1 decoder)", env!("CARGO_PKG_VERSION"));
+    if args.sim_loss.is_some() {
+        return Err(DemoError::NotYetSupported(
+            "-sim_loss: the generative loss model is not built in; no output was written",
+        ));
+    }
+    let mut loss_file = match &args.loss_file {
+        Some(path) => match std::fs::read(path) {
+            Ok(text) => Some(LossFile { text, pos: 0, failed: false }),
+            Err(_) => return Err(DemoError::Io(format!("failed to open loss file {path}"))),
+        },
+        None => None,
+    };
+    let data = std::fs::read(&args.input)
+        .map_err(|_| DemoError::Io(format!("Could not open input file {}", args.input)))?;
+
+    // Refuse, before any output exists, a stream this build cannot decode.
+    let mut pos = 0;
+    while let ReadRecord::Packet { payload, .. } = read_record(&data, &mut pos, args.max_payload) {
+        if let Some(&toc) = payload.first() {
+            if !OpusDecoder::supports_mode(Toc(toc).mode()) {
+                return Err(DemoError::NotYetSupported(
+                    "decoding SILK or hybrid packets: the SILK decoder is not in this build yet; no output was written",
+                ));
+            }
+        }
+    }
+
+    let out_file = File::create(&args.output)
+        .map_err(|_| DemoError::Io(format!("Could not open output file {}", args.output)))?;
+    let mut out = BufWriter::new(out_file);
+    let rate = args.sample_rate;
+    let channels = args.channels;
+    let mut dec = Decoder::new(rate, channels)
+        .map_err(|e| DemoError::Io(format!("Cannot create decoder: {}", strerror(e.libopus_code()))))?;
+    // opus_demo ignores the return value: an out-of-range complexity leaves the default.
+    let _ = dec.set_complexity(args.dec_complexity);
+    dec.set_ignore_extensions(args.ignore_extensions);
+    let _ = writeln!(log, "Decoding with {rate} Hz output ({channels} channels)");
+
+    let result = decode_loop(args, &data, &mut dec, &mut loss_file, &mut out, log);
+    let flushed = out.flush().map_err(|e| io_err(&args.output, &e));
+    result?;
+    flushed
+}
+
+/// Writes `samples` (interleaved `opus_decode24` output) in opus_demo's output format.
+fn write_samples(out: &mut dyn Write, samples: &[i32], format: SampleFormat, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    bytes.clear();
+    for &s in samples {
+        match format {
+            SampleFormat::S16 => {
+                let s = s.clamp(-0x007f_ff00, 0x007f_ff00);
+                let v = ((s + 128) >> 8) as i16;
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+            SampleFormat::S24 => {
+                let s = s.clamp(-0x007f_ffff, 0x007f_ffff);
+                bytes.extend_from_slice(&s.to_le_bytes()[..3]);
+            }
+            SampleFormat::F32 => {
+                let v = s as f32 * (1.0 / 8_388_608.0);
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    out.write_all(bytes)
+}
+
+/// opus_demo's loop over the records, then its bitrate statistics.
+fn decode_loop(
+    args: &DemoArgs,
+    data: &[u8],
+    dec: &mut Decoder,
+    loss_file: &mut Option<LossFile>,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<(), DemoError> {
+    let channels = args.channels;
+    let rate = args.sample_rate as i32;
+    let use_inbandfec = i32::from(args.inband_fec);
+    let mut rand = GlibcRand::new(1);
+    let mut pcm = vec![0i32; dec.max_frame_samples() * channels];
+    let mut bytes = Vec::with_capacity(pcm.len() * 4);
+    let mut pos = 0usize;
+    let mut lost_prev = true;
+    let mut lost_count: i32 = 0;
+    let mut count: i64 = 0;
+    let (mut bits, mut bits_max, mut bits2) = (0f64, 0f64, 0f64);
+    let mut tot_samples = 0f64;
+    let mut dred_warned = false;
+    loop {
+        let (payload, enc_final_range) = match read_record(data, &mut pos, args.max_payload) {
+            ReadRecord::Packet { payload, enc_final_range } => (payload, enc_final_range),
+            ReadRecord::Stop(msg) => {
+                if let Some(m) = msg {
+                    let _ = writeln!(log, "{m}");
+                }
+                break;
+            }
+        };
+        let len = payload.len() as i32;
+        let mut lost = match loss_file {
+            Some(f) => f.next_int().unwrap_or(0) != 0,
+            None => args.loss_percent > 0 && rand.next_value() % 100 < args.loss_percent,
+        };
+        if len == 0 {
+            lost = true;
+        }
+        let run_decoder = if lost {
+            lost_count += 1;
+            0
+        } else {
+            1 + lost_count
+        };
+        if !lost && lost_count > 0 && !dred_warned && matches!(dred::payload::find_payload(payload), Ok(Some(_))) {
+            // opus_demo would parse this packet's DRED and conceal the older losses from it.
+            let _ = writeln!(
+                log,
+                "warning: DRED recovery is not implemented yet; lost packets are concealed with PLC instead"
+            );
+            dred_warned = true;
+        }
+        for fr in 0..run_decoder {
+            let result = if fr == lost_count - 1 && has_lbrr(payload) {
+                let n = dec.last_packet_duration();
+                dec.inner_mut().decode24(Some(payload), &mut pcm, n, true)
+            } else if fr < lost_count {
+                let n = dec.last_packet_duration();
+                dec.inner_mut().decode24(None, &mut pcm, n, false)
+            } else {
+                dec.inner_mut().decode24(Some(payload), &mut pcm, DEMO_MAX_FRAME_SIZE, false)
+            };
+            let output_samples: i64 = match result {
+                Ok(n) => n as i64,
+                Err(e) => i64::from(e.libopus_code()),
+            };
+            if output_samples > 0 {
+                let n = output_samples as usize * channels;
+                write_samples(out, &pcm[..n], args.format, &mut bytes).map_err(|_| {
+                    let _ = writeln!(log, "Error writing.");
+                    DemoError::Io(format!("error writing {}", args.output))
+                })?;
+            } else {
+                let _ = writeln!(log, "error decoding frame: {}", strerror(output_samples as i32));
+            }
+            tot_samples += output_samples as f64;
+        }
+        let dec_final_range = dec.final_range();
+        if enc_final_range != 0 && !lost && !lost_prev && dec_final_range != enc_final_range {
+            let msg = format!(
+                "Error: Range coder state mismatch between encoder and decoder in frame {count}: 0x{enc_final_range:8x} vs 0x{dec_final_range:8x}"
+            );
+            let _ = writeln!(log, "{msg}");
+            return Err(DemoError::Failed(msg));
+        }
+        lost_prev = lost;
+        if !lost {
+            lost_count = 0;
+        }
+        if count >= i64::from(use_inbandfec) {
+            let b = f64::from(len * 8);
+            bits += b;
+            bits_max = if b > bits_max { b } else { bits_max };
+            bits2 += f64::from(len) * f64::from(len) * 64.0;
+        }
+        count += 1;
+    }
+
+    let mut frame_size = i64::from(rate / 50);
+    if count > 0 {
+        frame_size = (tot_samples / count as f64) as i64;
+    }
+    count -= i64::from(use_inbandfec);
+    if tot_samples >= 1.0 && count > 0 && frame_size != 0 {
+        let fs = f64::from(rate);
+        let frame = frame_size as f64;
+        let _ = writeln!(log, "average bitrate:             {:7.3} kb/s", 1e-3 * bits * fs / tot_samples);
+        let _ = writeln!(log, "maximum bitrate:             {:7.3} kb/s", 1e-3 * bits_max * fs / frame);
+        let c = count as f64;
+        let mut var = bits2 / c - bits * bits / (c * c);
+        if var < 0.0 {
+            var = 0.0;
+        }
+        let _ = writeln!(log, "bitrate standard deviation:  {:7.3} kb/s", 1e-3 * var.sqrt() * fs / frame);
+    } else {
+        let _ = writeln!(log, "bitrate statistics are undefined");
+    }
+    Ok(())
+}
+
+/// `opus_packet_has_lbrr` as opus_demo tests it: an error code counts as true.
+fn has_lbrr(packet: &[u8]) -> bool {
+    framing::has_lbrr(packet).unwrap_or(true)
 }
 
 #[cfg(test)]
@@ -545,13 +922,84 @@ mod tests {
         assert!(matches!(DemoArgs::parse(&v("-e audio 48000 1 64000 -framesize 7 a b")), Err(DemoError::Usage(_))));
     }
 
+    fn temp_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("dred-opus-demo-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn record(out: &mut Vec<u8>, payload: &[u8], range: u32) {
+        out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        out.extend_from_slice(&range.to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+
     #[test]
     fn run_refuses_without_writing() {
-        let dir = std::env::temp_dir().join(format!("dred-opus-demo-{}", std::process::id()));
+        let dir = temp_dir("refuse");
         let out = dir.join("never.pcm");
-        let a = DemoArgs::parse(&["-d", "48000", "1", "in.bit", out.to_str().unwrap()].map(String::from)).unwrap();
-        assert!(matches!(run(&a), Err(DemoError::NotYetSupported(_))));
+        let missing = dir.join("missing.bit");
+        let a = DemoArgs::parse(&["-d", "48000", "1", missing.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
+            .unwrap();
+        let mut log = Vec::new();
+        assert!(matches!(run_with_log(&a, &mut log), Err(DemoError::Io(_))));
         assert!(!out.exists());
+        // A SILK packet among CELT ones: refused before the output exists.
+        let bit = dir.join("silk.bit");
+        let mut data = Vec::new();
+        record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
+        record(&mut data, &[0x08, 0x12, 0x34], 0);
+        std::fs::write(&bit, &data).unwrap();
+        let a = DemoArgs::parse(&["-d", "48000", "1", bit.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
+            .unwrap();
+        assert!(matches!(run_with_log(&a, &mut log), Err(DemoError::NotYetSupported(_))));
+        assert!(!out.exists());
+        let e = DemoArgs::parse(&["-e", "audio", "48000", "1", "64000", "a", out.to_str().unwrap()].map(String::from))
+            .unwrap();
+        assert!(matches!(run_with_log(&e, &mut log), Err(DemoError::NotYetSupported(_))));
+        assert!(!out.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn decodes_celt_silence_and_losses() {
+        let dir = temp_dir("celt");
+        let bit = dir.join("in.bit");
+        let out = dir.join("out.pcm");
+        let mut data = Vec::new();
+        // CELT FB 20 ms silence frames; the third record is lost; then a bad length.
+        record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
+        record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
+        record(&mut data, &[], 0);
+        record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
+        data.extend_from_slice(&20000u32.to_be_bytes());
+        std::fs::write(&bit, &data).unwrap();
+        let a = DemoArgs::parse(&["-d", "16000", "2", bit.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
+            .unwrap();
+        let mut log = Vec::new();
+        run_with_log(&a, &mut log).unwrap();
+        let log = String::from_utf8(log).unwrap();
+        assert!(log.contains("Decoding with 16000 Hz output (2 channels)"), "{log}");
+        assert!(log.contains("Invalid payload length: 20000"), "{log}");
+        assert!(log.contains("average bitrate:"), "{log}");
+        // Four 20 ms frames at 16 kHz stereo, 16-bit.
+        assert_eq!(std::fs::read(&out).unwrap().len(), 4 * 320 * 2 * 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn glibc_rand_sequence() {
+        let mut r = GlibcRand::new(1);
+        let first: Vec<i32> = (0..5).map(|_| r.next_value()).collect();
+        assert_eq!(first, [1804289383, 846930886, 1681692777, 1714636915, 1957747793]);
+    }
+
+    #[test]
+    fn error_strings() {
+        assert_eq!(strerror(-1), "invalid argument");
+        assert_eq!(strerror(-4), "corrupted stream");
+        assert_eq!(strerror(-8), "unknown error");
+        assert_eq!(strerror(1), "unknown error");
     }
 
     #[test]

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod celt;
+pub mod decoder;
 pub mod error;
 pub mod packet;
 pub mod range_coder;

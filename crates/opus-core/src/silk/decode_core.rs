@@ -8,8 +8,8 @@
 //! history persist in the [`DecoderState`].
 
 use super::fixed::{
-    add32_ovflw, add_lshift32, add_sat32, div32_varq, inverse32_varq, lshift, lshift_sat32,
-    rand, rshift_round, sat16, smlabb_ovflw, smlawb, smulbb, smulwb, smulww, sub32_ovflw,
+    add32_ovflw, add_lshift32, add_sat32, div32_varq, inverse32_varq, lshift, lshift_sat32, rand,
+    rshift_round, sat16, smlabb_ovflw, smlawb, smulbb, smulwb, smulww, sub32_ovflw,
 };
 use super::structs::{
     DecoderControl, DecoderState, LTP_MEM_LENGTH_MS, LTP_ORDER, MAX_FRAME_LENGTH, MAX_FS_KHZ,
@@ -24,6 +24,8 @@ const MAX_LTP_MEM_LENGTH: usize = LTP_MEM_LENGTH_MS * MAX_FS_KHZ;
 /// in Q12, rounded and saturated; the first `d` outputs are 0 (libopus
 /// `silk_LPC_analysis_filter`). The accumulation wraps as libopus allows, so
 /// overflows on invalid streams can cancel out. `d` is even and at least 6.
+// Index loops walk several arrays in step, as libopus does.
+#[allow(clippy::needless_range_loop)]
 pub fn lpc_analysis_filter(out: &mut [i16], input: &[i16], b: &[i16], len: usize, d: usize) {
     debug_assert!(d >= 6 && d % 2 == 0 && d <= len);
     for ix in d..len {
@@ -43,6 +45,8 @@ pub fn lpc_analysis_filter(out: &mut [i16], input: &[i16], b: &[i16], len: usize
 /// `pulses` holds the decoded excitation. Updates the excitation, LPC
 /// memory, previous gain and, for voiced frames after a loss, the pitch
 /// lags in `ctrl`. `xq` has at least `st.frame_length` samples.
+// Index loops walk several arrays in step, as libopus does.
+#[allow(clippy::needless_range_loop)]
 pub fn decode_core(
     st: &mut DecoderState,
     ctrl: &mut DecoderControl,
@@ -183,7 +187,11 @@ pub fn decode_core(
             // Start at order/2 to offset SMLAWB's rounding toward minus infinity.
             let mut lpc_pred_q10 = (order >> 1) as i32;
             for j in 0..order {
-                lpc_pred_q10 = smlawb(lpc_pred_q10, s_lpc_q14[MAX_LPC_ORDER + i - 1 - j], a_q12[j] as i32);
+                lpc_pred_q10 = smlawb(
+                    lpc_pred_q10,
+                    s_lpc_q14[MAX_LPC_ORDER + i - 1 - j],
+                    a_q12[j] as i32,
+                );
             }
             let v = add_sat32(pres_q14[i], lshift_sat32(lpc_pred_q10, 4));
             s_lpc_q14[MAX_LPC_ORDER + i] = v;
@@ -215,5 +223,120 @@ mod tests {
         input[9] = i16::MAX;
         lpc_analysis_filter(&mut out, &input, &b, 16, 6);
         assert_eq!(out[10], i16::MIN);
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    //! Random bytes through the whole frame pipeline: indices, pulses,
+    //! parameters and synthesis must never panic, in any layout.
+    use super::*;
+    use crate::range_coder::RangeDecoder;
+    use crate::silk::decode_indices::decode_indices;
+    use crate::silk::decode_parameters::decode_parameters;
+    use crate::silk::decode_pulses::decode_pulses;
+    use crate::silk::structs::{CondCoding, LostFlag};
+
+    const RNG_SEED: u32 = 0xdec0_de01;
+
+    fn xorshift(s: &mut u32) -> u32 {
+        *s ^= *s << 13;
+        *s ^= *s >> 17;
+        *s ^= *s << 5;
+        *s
+    }
+
+    fn fnv(x: &[i16]) -> u64 {
+        let mut h: u64 = 1_469_598_103_934_665_603;
+        for &v in x {
+            h ^= v as u16 as u64;
+            h = h.wrapping_mul(1_099_511_628_211);
+        }
+        h
+    }
+
+    #[test]
+    fn random_packets_never_panic() {
+        // Set SILK_CHAIN_TRACE=<file> to write one line per frame for a
+        // comparison with the same loop run on libopus's C functions.
+        let trace_path = std::env::var("SILK_CHAIN_TRACE").ok();
+        let mut trace = String::new();
+        let mut s = RNG_SEED;
+        let mut buf = [0u8; 1275];
+        let rounds = std::env::var("SILK_CHAIN_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(600);
+        for round in 0..rounds {
+            let fs = [8, 12, 16][round % 3];
+            let nb = if (round / 3) % 2 == 0 { 4 } else { 2 };
+            let mut st = DecoderState::new();
+            st.nb_subfr = nb;
+            st.set_internal_fs(fs);
+            let len = 1 + (xorshift(&mut s) as usize % buf.len());
+            for b in buf[..len].iter_mut() {
+                *b = xorshift(&mut s) as u8;
+            }
+            // Skewed bytes push toward voiced frames and escapes.
+            if round % 4 == 1 {
+                for b in buf[..len].iter_mut() {
+                    *b |= 0xc0;
+                }
+            }
+            let mut rd = RangeDecoder::new(&buf[..len]);
+            let mut out = [0i16; MAX_FRAME_LENGTH];
+            for frame in 0..6 {
+                st.n_frames_decoded = frame % 3;
+                st.vad_flags = [xorshift(&mut s) & 1 == 0; 3];
+                // Pretend some earlier frames were concealed.
+                st.loss_cnt = (xorshift(&mut s) % 3) as i32;
+                st.prev_signal_type = (xorshift(&mut s) % 3) as i32;
+                let cond = match frame % 3 {
+                    0 => CondCoding::Independently,
+                    1 => CondCoding::Conditionally,
+                    _ => CondCoding::IndependentlyNoLtpScaling,
+                };
+                let lbrr = frame == 5;
+                // A voiced history always leaves a valid lag (an unvoiced
+                // frame leaves 0, which the random state above could pair
+                // with a voiced previous type; libopus would then read
+                // unwritten LTP memory).
+                st.lag_prev = st.lag_prev.max(2 * st.fs_khz);
+                let fi = st.n_frames_decoded;
+                decode_indices(&mut st, &mut rd, fi, lbrr, cond);
+                let mut pulses = [0i16; MAX_FRAME_LENGTH];
+                decode_pulses(
+                    &mut rd,
+                    &mut pulses,
+                    st.indices.signal_type as i32,
+                    st.indices.quant_offset_type as i32,
+                    st.frame_length,
+                );
+                let mut ctrl = DecoderControl::default();
+                decode_parameters(&mut st, &mut ctrl, cond);
+                decode_core(&mut st, &mut ctrl, &mut out, &pulses);
+                st.first_frame_after_reset = false;
+                st.lag_prev = ctrl.pitch_l[st.nb_subfr - 1];
+                let _ = LostFlag::DecodeNormal;
+                // Keep the output history moving as decode_frame does.
+                let fl = st.frame_length;
+                let mv = st.ltp_mem_length - fl;
+                st.out_buf.copy_within(fl..fl + mv, 0);
+                st.out_buf[mv..mv + fl].copy_from_slice(&out[..fl]);
+                if trace_path.is_some() {
+                    trace += &format!(
+                        "{round} {frame} {:016x} {} {} {} {}\n",
+                        fnv(&out[..fl]),
+                        st.indices.signal_type,
+                        st.indices.lag_index,
+                        st.prev_gain_q16,
+                        rd.tell()
+                    );
+                }
+            }
+        }
+        if let Some(path) = trace_path {
+            std::fs::write(path, trace).expect("write trace");
+        }
     }
 }

@@ -17,12 +17,12 @@
 //! `LPCNetPLCState` here under `ENABLE_DEEP_PLC`); `None` gives the classic
 //! concealment of a DRED-enabled libopus build whose model is not loaded.
 
+use super::cng::cng;
 use super::decode_core::decode_core;
 use super::decode_indices::decode_indices;
 use super::decode_parameters::decode_parameters;
 use super::decode_pulses::decode_pulses;
 use super::plc::{plc, plc_glue_frames, DeepPlc};
-use super::cng::cng;
 use super::structs::{CondCoding, DecoderControl, DecoderState, LostFlag, MAX_FRAME_LENGTH};
 use crate::range_coder::RangeDecoder;
 
@@ -40,7 +40,14 @@ pub fn decode_frame_payload(
 ) {
     let mut pulses = [0i16; MAX_FRAME_LENGTH];
     // §4.2.7.3–§4.2.7.7: side information.
-    decode_indices(st, rd, st.n_frames_decoded, lost_flag == LostFlag::DecodeLbrr, cond_coding);
+    let frame_index = st.n_frames_decoded;
+    decode_indices(
+        st,
+        rd,
+        frame_index,
+        lost_flag == LostFlag::DecodeLbrr,
+        cond_coding,
+    );
     // §4.2.7.8: excitation pulses.
     decode_pulses(
         rd,
@@ -60,7 +67,8 @@ fn update_out_buf(st: &mut DecoderState, out: &[i16]) {
     let frame_length = st.frame_length;
     debug_assert!(st.ltp_mem_length >= frame_length);
     let mv_len = st.ltp_mem_length - frame_length;
-    st.out_buf.copy_within(frame_length..frame_length + mv_len, 0);
+    st.out_buf
+        .copy_within(frame_length..frame_length + mv_len, 0);
     st.out_buf[mv_len..mv_len + frame_length].copy_from_slice(&out[..frame_length]);
 }
 
@@ -84,7 +92,11 @@ pub fn decode_frame(
     debug_assert!(frame_length > 0 && frame_length <= MAX_FRAME_LENGTH);
     let mut ctrl = DecoderControl::default();
 
-    let has_lbrr = st.lbrr_flags.get(st.n_frames_decoded).copied().unwrap_or(false);
+    let has_lbrr = st
+        .lbrr_flags
+        .get(st.n_frames_decoded)
+        .copied()
+        .unwrap_or(false);
     if lost_flag == LostFlag::DecodeNormal || (lost_flag == LostFlag::DecodeLbrr && has_lbrr) {
         decode_frame_payload(st, rd, &mut ctrl, out, lost_flag, cond_coding);
         // Feed the concealment history with the good frame.

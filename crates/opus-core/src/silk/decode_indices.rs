@@ -6,8 +6,10 @@
 //! signal type and offset, gains, NLSF path, interpolation factor, pitch
 //! lag and contour, LTP filters and scaling, and the excitation seed.
 
-use super::structs::{CondCoding, DecoderState, MAX_LPC_ORDER, MAX_NB_SUBFR, NLSF_QUANT_MAX_AMPLITUDE, TYPE_VOICED};
 use super::nlsf::nlsf_unpack;
+use super::structs::{
+    CondCoding, DecoderState, MAX_LPC_ORDER, MAX_NB_SUBFR, NLSF_QUANT_MAX_AMPLITUDE, TYPE_VOICED,
+};
 use super::tables_gain::{DELTA_GAIN_ICDF, GAIN_ICDF};
 use super::tables_ltp::{LTP_GAIN_ICDF_PTRS, LTP_PER_INDEX_ICDF};
 use super::tables_other::{
@@ -25,6 +27,8 @@ use crate::range_coder::RangeDecoder;
 /// iCDFs) must have been set up. Updates the entropy-coding context
 /// (`ec_prev_signal_type`, `ec_prev_lag_index`). Never fails: a damaged
 /// stream gives in-range indices and sets the range decoder's error flag.
+// Index loops walk several arrays in step, as libopus does.
+#[allow(clippy::needless_range_loop)]
 pub fn decode_indices(
     st: &mut DecoderState,
     rd: &mut RangeDecoder<'_>,
@@ -60,7 +64,12 @@ pub fn decode_indices(
     st.indices.nlsf_indices[0] = rd.icdf(&cb.cb1_icdf[cb1_off..], 8) as i8;
     let mut ec_ix = [0i16; MAX_LPC_ORDER];
     let mut pred_q8 = [0u8; MAX_LPC_ORDER];
-    nlsf_unpack(&mut ec_ix, &mut pred_q8, cb, st.indices.nlsf_indices[0] as usize);
+    nlsf_unpack(
+        &mut ec_ix,
+        &mut pred_q8,
+        cb,
+        st.indices.nlsf_indices[0] as usize,
+    );
     debug_assert_eq!(cb.order as usize, st.lpc_order);
     for i in 0..cb.order as usize {
         let mut ix = rd.icdf(&cb.ec_icdf[ec_ix[i] as usize..], 8) as i32;

@@ -9,7 +9,7 @@ use super::decode_pitch::decode_pitch;
 use super::gain_quant::gains_dequant;
 use super::nlsf::{bwexpander, nlsf2a, nlsf_decode};
 use super::structs::{
-    BWE_AFTER_LOSS_Q16, CondCoding, DecoderControl, DecoderState, LTP_ORDER, MAX_LPC_ORDER,
+    CondCoding, DecoderControl, DecoderState, BWE_AFTER_LOSS_Q16, LTP_ORDER, MAX_LPC_ORDER,
     TYPE_VOICED,
 };
 use super::tables_ltp::LTP_VQ_PTRS_Q7;
@@ -17,7 +17,13 @@ use super::tables_other::LTP_SCALES_TABLE_Q14;
 
 /// Fills `ctrl` from `st.indices` and updates the gain index, the previous
 /// NLSFs and the interpolation factor in `st` (libopus `silk_decode_parameters`).
-pub fn decode_parameters(st: &mut DecoderState, ctrl: &mut DecoderControl, cond_coding: CondCoding) {
+// Index loops walk several arrays in step, as libopus does.
+#[allow(clippy::needless_range_loop)]
+pub fn decode_parameters(
+    st: &mut DecoderState,
+    ctrl: &mut DecoderControl,
+    cond_coding: CondCoding,
+) {
     let order = st.lpc_order;
 
     // §4.2.7.4: gains.
@@ -32,7 +38,11 @@ pub fn decode_parameters(st: &mut DecoderState, ctrl: &mut DecoderControl, cond_
     // §4.2.7.5: NLSFs and the second-half LPC filter.
     let mut nlsf_q15 = [0i16; MAX_LPC_ORDER];
     nlsf_decode(&mut nlsf_q15, &st.indices.nlsf_indices, st.nlsf_cb);
-    nlsf2a(&mut ctrl.pred_coef_q12[1][..order], &nlsf_q15[..order], order);
+    nlsf2a(
+        &mut ctrl.pred_coef_q12[1][..order],
+        &nlsf_q15[..order],
+        order,
+    );
 
     // No interpolation right after a reset (a rate switch, say): it helps
     // when the first frame after the switch is lost.
@@ -48,7 +58,11 @@ pub fn decode_parameters(st: &mut DecoderState, ctrl: &mut DecoderControl, cond_
             let prev = st.prev_nlsf_q15[i] as i32;
             nlsf0_q15[i] = (prev + ((f * (nlsf_q15[i] as i32 - prev)) >> 2)) as i16;
         }
-        nlsf2a(&mut ctrl.pred_coef_q12[0][..order], &nlsf0_q15[..order], order);
+        nlsf2a(
+            &mut ctrl.pred_coef_q12[0][..order],
+            &nlsf0_q15[..order],
+            order,
+        );
     } else {
         ctrl.pred_coef_q12[0] = ctrl.pred_coef_q12[1];
     }

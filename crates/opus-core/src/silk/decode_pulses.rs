@@ -74,7 +74,11 @@ pub fn decode_signs(
     let base = (7 * (quant_offset_type + (signal_type << 1))) as usize;
     let icdf_row = &SIGN_ICDF[base..];
     let n_blocks = (length + SHELL_CODEC_FRAME_LENGTH / 2) >> LOG2_SHELL_CODEC_FRAME_LENGTH;
-    for (i, block) in pulses.chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH).take(n_blocks).enumerate() {
+    for (i, block) in pulses
+        .chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH)
+        .take(n_blocks)
+        .enumerate()
+    {
         let p = sum_pulses[i];
         if p > 0 {
             icdf[0] = icdf_row[(p & 0x1f).min(6) as usize];
@@ -128,7 +132,11 @@ pub fn decode_pulses(
     }
 
     // Shell decoding of each block's most significant part.
-    for (i, block) in pulses.chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH).take(iter).enumerate() {
+    for (i, block) in pulses
+        .chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH)
+        .take(iter)
+        .enumerate()
+    {
         if sum_pulses[i] > 0 {
             shell_decoder(block, rd, sum_pulses[i] as i16);
         } else {
@@ -137,7 +145,11 @@ pub fn decode_pulses(
     }
 
     // LSBs of every sample of blocks that escaped.
-    for (i, block) in pulses.chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH).take(iter).enumerate() {
+    for (i, block) in pulses
+        .chunks_exact_mut(SHELL_CODEC_FRAME_LENGTH)
+        .take(iter)
+        .enumerate()
+    {
         let n_ls = n_lshifts[i];
         if n_ls > 0 {
             for q in block.iter_mut() {
@@ -152,5 +164,12 @@ pub fn decode_pulses(
         }
     }
 
-    decode_signs(rd, pulses, frame_length, signal_type, quant_offset_type, &sum_pulses);
+    decode_signs(
+        rd,
+        pulses,
+        frame_length,
+        signal_type,
+        quant_offset_type,
+        &sum_pulses,
+    );
 }

@@ -404,7 +404,11 @@ pub const fn fix_const(c: f64, q: u32) -> i32 {
 /// count plus a parabolic correction `frac + ((frac * (128 - frac)) * 179 >> 16)`.
 pub fn lin2log(in_lin: i32) -> i32 {
     let (lz, frac_q7) = clz_frac(in_lin);
-    add_lshift32(smlawb(frac_q7, mul(frac_q7, 128 - frac_q7), 179), 31 - lz, 7)
+    add_lshift32(
+        smlawb(frac_q7, mul(frac_q7, 128 - frac_q7), 179),
+        31 - lz,
+        7,
+    )
 }
 
 /// `silk_log2lin`: about `2^(x / 128)`; 0 for negative input and `i32::MAX`
@@ -523,7 +527,8 @@ mod tests {
             let smulwb_ref = ((a as i128 * (b as i16) as i128) >> 16) as i32;
             assert_eq!(smulwb(a, b), smulwb_ref);
             // The split 32-bit form of the macro gives the same value when it fits.
-            let split = (a >> 16) as i64 * (b as i16) as i64 + (((a & 0xffff) as i64 * (b as i16) as i64) >> 16);
+            let split = (a >> 16) as i64 * (b as i16) as i64
+                + (((a & 0xffff) as i64 * (b as i16) as i64) >> 16);
             assert_eq!(smulwb(a, b) as i64, split);
             let smlawb_ref = (a as i128 + ((b as i128 * (c as i16) as i128) >> 16)) as i32;
             assert_eq!(smlawb(a, b, c), smlawb_ref);
@@ -598,12 +603,18 @@ mod tests {
             let want = ((a as i64) << 16) / b as i64;
             if want.abs() < (1 << 30) {
                 let got = div32_varq(a, b, 16) as i64;
-                assert!((got - want).abs() <= want.abs() / 1000 + 2, "{a} / {b}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= want.abs() / 1000 + 2,
+                    "{a} / {b}: {got} vs {want}"
+                );
             }
             let inv = inverse32_varq(b, 47) as i64;
             let want = (1i64 << 47) / b as i64;
             if want < (1 << 31) {
-                assert!((inv - want).abs() <= want / 1000 + 2, "1/{b}: {inv} vs {want}");
+                assert!(
+                    (inv - want).abs() <= want / 1000 + 2,
+                    "1/{b}: {inv} vs {want}"
+                );
             }
         }
         // Saturation and the out-of-range shift branch.
@@ -635,7 +646,10 @@ mod tests {
         for q7 in (0..3967).step_by(37) {
             let lin = log2lin(q7);
             let back = lin2log(lin);
-            assert!((back - q7).abs() <= 4 || lin < 4096, "{q7} -> {lin} -> {back}");
+            assert!(
+                (back - q7).abs() <= 4 || lin < 4096,
+                "{q7} -> {lin} -> {back}"
+            );
         }
     }
 

@@ -13,7 +13,8 @@ use super::structs::{
 /// Log-domain offset of gain level 0, Q7 (libopus `OFFSET`).
 const OFFSET: i32 = (MIN_QGAIN_DB * 128) / 6 + 16 * 128;
 /// Log-domain step between gain levels, Q16 (libopus `INV_SCALE_Q16`).
-const INV_SCALE_Q16: i32 = (65536 * (((MAX_QGAIN_DB - MIN_QGAIN_DB) * 128) / 6)) / (N_LEVELS_QGAIN - 1);
+const INV_SCALE_Q16: i32 =
+    (65536 * (((MAX_QGAIN_DB - MIN_QGAIN_DB) * 128) / 6)) / (N_LEVELS_QGAIN - 1);
 /// 31 in Q7: the largest log gain passed to `log2lin`.
 const MAX_LOG_GAIN_Q7: i32 = 3967;
 

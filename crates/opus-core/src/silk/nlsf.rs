@@ -7,11 +7,11 @@
 //! The LPC helpers here are also used by loss concealment.
 
 use super::fixed::{
-    abs, clz32, div32, inverse32_varq, lshift, rshift_round, rshift_round64, sat16, smlawb,
-    smmul, smulbb, smull, smulww, sub_sat32, add_sat16, insertion_sort_increasing_all_values_i16,
+    abs, add_sat16, clz32, div32, insertion_sort_increasing_all_values_i16, inverse32_varq, lshift,
+    rshift_round, rshift_round64, sat16, smlawb, smmul, smulbb, smull, smulww, sub_sat32,
 };
 use super::structs::{
-    MAX_LPC_ORDER, MAX_LPC_STABILIZE_ITERATIONS, NLSF_QUANT_MAX_AMPLITUDE, NlsfCodebook,
+    NlsfCodebook, MAX_LPC_ORDER, MAX_LPC_STABILIZE_ITERATIONS, NLSF_QUANT_MAX_AMPLITUDE,
 };
 use super::tables_other::LSF_COS_TAB_FIX_Q12;
 
@@ -79,7 +79,13 @@ pub fn nlsf_decode(
     nlsf_unpack(&mut ec_ix, &mut pred_q8, cb, cb1);
 
     let mut res_q10 = [0i16; MAX_LPC_ORDER];
-    nlsf_residual_dequant(&mut res_q10, &nlsf_indices[1..], &pred_q8, cb.quant_step_size_q16 as i32, order);
+    nlsf_residual_dequant(
+        &mut res_q10,
+        &nlsf_indices[1..],
+        &pred_q8,
+        cb.quant_step_size_q16 as i32,
+        order,
+    );
 
     // Add the residual, weighted by the inverse-sqrt weights, to the first stage.
     let cb_element = &cb.cb1_nlsf_q8[cb1 * order..];
@@ -149,7 +155,8 @@ pub fn nlsf_stabilize(nlsf_q15: &mut [i16], delta_min_q15: &[i16]) {
     insertion_sort_increasing_all_values_i16(nlsf_q15);
     nlsf_q15[0] = (nlsf_q15[0] as i32).max(dmin(0)) as i16;
     for i in 1..l {
-        nlsf_q15[i] = (nlsf_q15[i] as i32).max(add_sat16(nlsf_q15[i - 1] as i32, dmin(i)) as i32) as i16;
+        nlsf_q15[i] =
+            (nlsf_q15[i] as i32).max(add_sat16(nlsf_q15[i - 1] as i32, dmin(i)) as i32) as i16;
     }
     nlsf_q15[l - 1] = (nlsf_q15[l - 1] as i32).min((1 << 15) - dmin(l)) as i16;
     for i in (0..l - 1).rev() {
@@ -197,7 +204,8 @@ pub fn nlsf2a(a_q12: &mut [i16], nlsf: &[i16], d: usize) {
         let f_frac = n - lshift(f_int, 15 - 7);
         let cos_val = LSF_COS_TAB_FIX_Q12[f_int as usize] as i32;
         let delta = LSF_COS_TAB_FIX_Q12[f_int as usize + 1] as i32 - cos_val;
-        cos_lsf_qa[ordering[k] as usize] = rshift_round(lshift(cos_val, 8) + delta * f_frac, 20 - QA);
+        cos_lsf_qa[ordering[k] as usize] =
+            rshift_round(lshift(cos_val, 8) + delta * f_frac, 20 - QA);
     }
 
     let dd = d >> 1;
@@ -250,7 +258,10 @@ pub fn lpc_fit(a_qout: &mut [i16], a_qin: &mut [i32], q_out: i32, q_in: i32) {
             // (i32::MAX >> 14) + i16::MAX keeps the next shift in range.
             maxabs = maxabs.min(163_838);
             let chirp_q16 = super::fixed::fix_const(0.999, 16)
-                - div32(lshift(maxabs - i16::MAX as i32, 14), (maxabs * (idx as i32 + 1)) >> 2);
+                - div32(
+                    lshift(maxabs - i16::MAX as i32, 14),
+                    (maxabs * (idx as i32 + 1)) >> 2,
+                );
             bwexpander_32(a_qin, chirp_q16);
         } else {
             break;
@@ -389,7 +400,10 @@ mod tests {
     #[test]
     fn constants() {
         assert_eq!(A_LIMIT, 16_773_022);
-        assert_eq!(NLSF_QUANT_LEVEL_ADJ_Q10, super::super::fixed::fix_const(0.1, 10));
+        assert_eq!(
+            NLSF_QUANT_LEVEL_ADJ_Q10,
+            super::super::fixed::fix_const(0.1, 10)
+        );
         assert_eq!(NLSF_CB_NB_MB.quant_step_size_q16, 11796);
         assert_eq!(NLSF_CB_WB.quant_step_size_q16, 9830);
         assert_eq!(NLSF_CB_WB.inv_quant_step_size_q6, 427);
@@ -410,7 +424,11 @@ mod tests {
                 let dm = cb.delta_min_q15;
                 assert!(nlsf[0] >= dm[0]);
                 for i in 1..d {
-                    assert!(nlsf[i] as i32 - nlsf[i - 1] as i32 >= dm[i] as i32, "{:?}", &nlsf[..d]);
+                    assert!(
+                        nlsf[i] as i32 - nlsf[i - 1] as i32 >= dm[i] as i32,
+                        "{:?}",
+                        &nlsf[..d]
+                    );
                 }
                 assert!(nlsf[d - 1] as i32 <= 32768 - dm[d] as i32);
             }
@@ -430,7 +448,11 @@ mod tests {
                 nlsf_stabilize(&mut nlsf[..d], cb.delta_min_q15);
                 let mut a = [0i16; MAX_LPC_ORDER];
                 nlsf2a(&mut a[..d], &nlsf[..d], d);
-                assert!(lpc_inverse_pred_gain(&a[..d]) > 0, "unstable: {:?}", &a[..d]);
+                assert!(
+                    lpc_inverse_pred_gain(&a[..d]) > 0,
+                    "unstable: {:?}",
+                    &a[..d]
+                );
             }
         }
     }

@@ -17,7 +17,12 @@
 //! not depend on the resampler.
 
 use super::tables_nlsf_cb_nb_mb::NLSF_CB_NB_MB;
-use super::tables_other::UNIFORM4_ICDF;
+use super::tables_nlsf_cb_wb::NLSF_CB_WB;
+use super::tables_other::{UNIFORM4_ICDF, UNIFORM6_ICDF, UNIFORM8_ICDF};
+use super::tables_pitch_lag::{
+    PITCH_CONTOUR_10_MS_ICDF, PITCH_CONTOUR_10_MS_NB_ICDF, PITCH_CONTOUR_ICDF,
+    PITCH_CONTOUR_NB_ICDF,
+};
 
 // ---------------------------------------------------------------------------
 // Constants of libopus `silk/define.h` and `silk/pitch_est_defines.h`.
@@ -468,6 +473,56 @@ impl DecoderState {
     }
 }
 
+impl DecoderState {
+    /// Sets the internal rate and frame layout: the part of libopus
+    /// `silk_decoder_set_fs` that does not touch the resampler (the API
+    /// layer initialises its resampler itself when `fs_khz` or the API rate
+    /// changes, before calling this).
+    ///
+    /// `fs_khz` is 8, 12 or 16 and `self.nb_subfr` must already be 2 or 4.
+    /// A rate change selects the codebook, order and pitch tables and clears
+    /// the synthesis history, as libopus does.
+    pub fn set_internal_fs(&mut self, fs_khz: i32) {
+        debug_assert!(matches!(fs_khz, 8 | 12 | 16));
+        debug_assert!(self.nb_subfr == MAX_NB_SUBFR || self.nb_subfr == MAX_NB_SUBFR / 2);
+        self.subfr_length = SUB_FRAME_LENGTH_MS * fs_khz as usize;
+        let frame_length = self.nb_subfr * self.subfr_length;
+        if self.fs_khz != fs_khz || frame_length != self.frame_length {
+            let twenty_ms = self.nb_subfr == MAX_NB_SUBFR;
+            self.pitch_contour_icdf = match (fs_khz == 8, twenty_ms) {
+                (true, true) => &PITCH_CONTOUR_NB_ICDF,
+                (true, false) => &PITCH_CONTOUR_10_MS_NB_ICDF,
+                (false, true) => &PITCH_CONTOUR_ICDF,
+                (false, false) => &PITCH_CONTOUR_10_MS_ICDF,
+            };
+            if self.fs_khz != fs_khz {
+                self.ltp_mem_length = LTP_MEM_LENGTH_MS * fs_khz as usize;
+                if fs_khz == 16 {
+                    self.lpc_order = MAX_LPC_ORDER;
+                    self.nlsf_cb = &NLSF_CB_WB;
+                    self.pitch_lag_low_bits_icdf = &UNIFORM8_ICDF;
+                } else {
+                    self.lpc_order = MIN_LPC_ORDER;
+                    self.nlsf_cb = &NLSF_CB_NB_MB;
+                    self.pitch_lag_low_bits_icdf = if fs_khz == 12 {
+                        &UNIFORM6_ICDF
+                    } else {
+                        &UNIFORM4_ICDF
+                    };
+                }
+                self.first_frame_after_reset = true;
+                self.lag_prev = 100;
+                self.last_gain_index = 10;
+                self.prev_signal_type = TYPE_NO_VOICE_ACTIVITY;
+                self.out_buf = [0; OUT_BUF_LENGTH];
+                self.slpc_q14_buf = [0; MAX_LPC_ORDER];
+            }
+            self.fs_khz = fs_khz;
+            self.frame_length = frame_length;
+        }
+    }
+}
+
 impl Default for DecoderState {
     fn default() -> Self {
         Self::new()
@@ -500,5 +555,24 @@ mod tests {
         assert_eq!(st.loss_cnt, 0);
         assert_eq!(st.exc_q14[7], 0);
         assert_eq!(st.plc.nb_subfr, 2);
+    }
+
+    #[test]
+    fn set_internal_fs_layouts() {
+        let mut st = DecoderState::new();
+        for (fs, nb, frame, order, mem) in [
+            (8, 4, 160, 10, 160),
+            (12, 2, 120, 10, 240),
+            (16, 4, 320, 16, 320),
+        ] {
+            st.nb_subfr = nb;
+            st.set_internal_fs(fs);
+            assert_eq!(
+                (st.frame_length, st.lpc_order, st.ltp_mem_length),
+                (frame, order, mem)
+            );
+            assert_eq!(st.nlsf_cb.order as usize, order);
+            assert_eq!(st.lag_prev, 100);
+        }
     }
 }

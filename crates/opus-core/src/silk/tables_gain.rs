@@ -1,6 +1,5 @@
 //! Gain tables of RFC 6716 §4.2.7.4 (libopus `silk/tables_gain.c`).
 
-
 /// iCDFs of the independent gain MSBs, per signal type (libopus `silk_gain_iCDF`).
 #[rustfmt::skip]
 pub const GAIN_ICDF: [[u8; 8]; 3] = [

@@ -143,15 +143,23 @@ pub const LTP_VQ_SIZES: [i8; NB_LTP_CBKS] = [
 ];
 
 /// iCDFs of the LTP filter index, by periodicity index (libopus `silk_LTP_gain_iCDF_ptrs`).
-pub const LTP_GAIN_ICDF_PTRS: [&[u8]; NB_LTP_CBKS] = [&LTP_GAIN_ICDF_0, &LTP_GAIN_ICDF_1, &LTP_GAIN_ICDF_2];
+pub const LTP_GAIN_ICDF_PTRS: [&[u8]; NB_LTP_CBKS] =
+    [&LTP_GAIN_ICDF_0, &LTP_GAIN_ICDF_1, &LTP_GAIN_ICDF_2];
 
 /// Rates of the LTP filter index, Q5, by periodicity index (libopus `silk_LTP_gain_BITS_Q5_ptrs`).
-pub const LTP_GAIN_BITS_Q5_PTRS: [&[u8]; NB_LTP_CBKS] =
-    [&LTP_GAIN_BITS_Q5_0, &LTP_GAIN_BITS_Q5_1, &LTP_GAIN_BITS_Q5_2];
+pub const LTP_GAIN_BITS_Q5_PTRS: [&[u8]; NB_LTP_CBKS] = [
+    &LTP_GAIN_BITS_Q5_0,
+    &LTP_GAIN_BITS_Q5_1,
+    &LTP_GAIN_BITS_Q5_2,
+];
 
 /// LTP filter codebooks, Q7, by periodicity index (libopus `silk_LTP_vq_ptrs_Q7`).
-pub const LTP_VQ_PTRS_Q7: [&[[i8; LTP_ORDER]]; NB_LTP_CBKS] = [&LTP_GAIN_VQ_0, &LTP_GAIN_VQ_1, &LTP_GAIN_VQ_2];
+pub const LTP_VQ_PTRS_Q7: [&[[i8; LTP_ORDER]]; NB_LTP_CBKS] =
+    [&LTP_GAIN_VQ_0, &LTP_GAIN_VQ_1, &LTP_GAIN_VQ_2];
 
 /// Peak filter gains, Q7, by periodicity index (libopus `silk_LTP_vq_gain_ptrs_Q7`).
-pub const LTP_VQ_GAIN_PTRS_Q7: [&[u8]; NB_LTP_CBKS] =
-    [&LTP_GAIN_VQ_0_GAIN, &LTP_GAIN_VQ_1_GAIN, &LTP_GAIN_VQ_2_GAIN];
+pub const LTP_VQ_GAIN_PTRS_Q7: [&[u8]; NB_LTP_CBKS] = [
+    &LTP_GAIN_VQ_0_GAIN,
+    &LTP_GAIN_VQ_1_GAIN,
+    &LTP_GAIN_VQ_2_GAIN,
+];

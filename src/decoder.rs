@@ -1,0 +1,311 @@
+//! Decoding Opus packets into PCM.
+//!
+//! [`Decoder`] decodes one Opus stream (RFC 6716) of one or two channels at 48, 24, 16, 12 or
+//! 8 kHz, whatever the rate and channel count it was encoded with. It writes interleaved
+//! samples into slices the caller provides, as `f32` (nominal range ±1), `i16`, or 24-bit
+//! integers held in `i32` (see [`Sample`]); it never allocates after [`Decoder::new`].
+//!
+//! Besides decoding packets it hides losses: [`Decoder::conceal`] fills the gap of a lost
+//! packet, and [`Decoder::decode_fec`] recovers it from the in-band FEC (LBRR) of the packet
+//! that follows, where the encoder put some. Deep PLC and DRED recovery will come through this
+//! type too.
+//!
+//! The output is bit-exact with libopus 1.6.1's float build (`opus_decode_float`,
+//! `opus_decode`, `opus_decode24`).
+//!
+//! ```
+//! use dred_opus::decoder::Decoder;
+//!
+//! let mut dec = Decoder::new(48_000, 2)?;
+//! let mut pcm = vec![0f32; dec.max_frame_samples() * 2];
+//! // A CELT fullband 20 ms packet holding a silence frame.
+//! let n = dec.decode(&[0xFC, 0xFF, 0xFF], &mut pcm)?;
+//! assert_eq!(n, 960);
+//! // The next packet is lost: conceal 20 ms.
+//! let n = dec.conceal(960, &mut pcm)?;
+//! assert_eq!(n, 960);
+//! # Ok::<(), dred_opus::decoder::Error>(())
+//! ```
+
+use opus_core::decoder::OpusDecoder;
+
+pub use opus_core::packet::{Bandwidth, Mode};
+pub use opus_core::Error;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for i16 {}
+    impl Sealed for i32 {}
+}
+
+/// A PCM sample type the decoder writes.
+///
+/// - `f32`: the decoder's own output, nominally within ±1 and not clipped (libopus
+///   `opus_decode_float`).
+/// - `i16`: soft-clipped to ±1, then scaled by 32768 and rounded to nearest, ties to even
+///   (libopus `opus_decode` in its float build).
+/// - `i32`: 24-bit samples, the float output scaled by 2^23 and rounded, not clipped (libopus
+///   `opus_decode24`).
+pub trait Sample: sealed::Sealed + Copy {
+    #[doc(hidden)]
+    fn decode_into(
+        dec: &mut OpusDecoder,
+        packet: Option<&[u8]>,
+        pcm: &mut [Self],
+        frame_size: usize,
+        fec: bool,
+    ) -> Result<usize, Error>;
+}
+
+impl Sample for f32 {
+    fn decode_into(
+        dec: &mut OpusDecoder,
+        packet: Option<&[u8]>,
+        pcm: &mut [f32],
+        frame_size: usize,
+        fec: bool,
+    ) -> Result<usize, Error> {
+        dec.decode_float(packet, pcm, frame_size, fec)
+    }
+}
+
+impl Sample for i16 {
+    fn decode_into(
+        dec: &mut OpusDecoder,
+        packet: Option<&[u8]>,
+        pcm: &mut [i16],
+        frame_size: usize,
+        fec: bool,
+    ) -> Result<usize, Error> {
+        dec.decode(packet, pcm, frame_size, fec)
+    }
+}
+
+impl Sample for i32 {
+    fn decode_into(
+        dec: &mut OpusDecoder,
+        packet: Option<&[u8]>,
+        pcm: &mut [i32],
+        frame_size: usize,
+        fec: bool,
+    ) -> Result<usize, Error> {
+        dec.decode24(packet, pcm, frame_size, fec)
+    }
+}
+
+/// An Opus decoder for one stream.
+///
+/// Settings (gain, complexity, phase inversion, ignore-extensions) survive
+/// [`reset`](Self::reset); the stream state does not.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    inner: OpusDecoder,
+}
+
+impl Decoder {
+    /// A decoder writing `channels` (1 or 2) interleaved channels at `sample_rate` Hz (48000,
+    /// 24000, 16000, 12000 or 8000).
+    ///
+    /// # Errors
+    /// [`Error::BadArg`] for another rate or channel count.
+    pub fn new(sample_rate: u32, channels: usize) -> Result<Self, Error> {
+        Ok(Decoder { inner: OpusDecoder::new(sample_rate, channels)? })
+    }
+
+    /// The output sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+
+    /// The output channel count.
+    pub fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+
+    /// Samples per channel in the longest packet (120 ms): a buffer of this many samples per
+    /// channel holds any packet.
+    pub fn max_frame_samples(&self) -> usize {
+        self.inner.max_frame_samples()
+    }
+
+    /// Decodes one packet into `pcm` and returns the samples written per channel.
+    ///
+    /// `pcm` must hold the whole packet (`channels` times its duration in samples;
+    /// [`max_frame_samples`](Self::max_frame_samples) per channel always suffices). A packet
+    /// of zero or one byte (DTX) is concealed for its duration.
+    ///
+    /// # Errors
+    /// - [`Error::InvalidPacket`]: the packet is malformed (nothing is changed).
+    /// - [`Error::BufferTooSmall`]: `pcm` cannot hold the packet.
+    /// - [`Error::Internal`]: a frame read past its end; the audio is still written, as
+    ///   libopus does.
+    /// - [`Error::Unsupported`]: the packet needs a codec part not built yet (SILK).
+    pub fn decode<S: Sample>(&mut self, packet: &[u8], pcm: &mut [S]) -> Result<usize, Error> {
+        if packet.is_empty() {
+            return Err(Error::InvalidPacket("empty packet"));
+        }
+        let frame_size = pcm.len() / self.channels();
+        S::decode_into(&mut self.inner, Some(packet), pcm, frame_size, false)
+    }
+
+    /// Conceals `frame_size` samples per channel of lost audio into `pcm` (packet-loss
+    /// concealment). Usually `frame_size` is the lost packet's duration; when unknown,
+    /// [`last_packet_duration`](Self::last_packet_duration) is a good guess.
+    ///
+    /// # Errors
+    /// - [`Error::BadArg`]: `frame_size` is 0 or not a multiple of 2.5 ms.
+    /// - [`Error::BufferTooSmall`]: `pcm` is shorter than `frame_size * channels`.
+    pub fn conceal<S: Sample>(&mut self, frame_size: usize, pcm: &mut [S]) -> Result<usize, Error> {
+        S::decode_into(&mut self.inner, None, pcm, frame_size, false)
+    }
+
+    /// Recovers `frame_size` samples per channel of lost audio from the in-band FEC (LBRR)
+    /// data of `next_packet`, the packet received after the loss. The last frame's worth
+    /// comes from the LBRR data; anything before it, or everything when the packet has no
+    /// LBRR (always the case for CELT), is concealed. Decode `next_packet` itself afterwards
+    /// with [`decode`](Self::decode).
+    ///
+    /// # Errors
+    /// As [`conceal`](Self::conceal), plus [`Error::InvalidPacket`] for a malformed packet.
+    pub fn decode_fec<S: Sample>(
+        &mut self,
+        next_packet: &[u8],
+        frame_size: usize,
+        pcm: &mut [S],
+    ) -> Result<usize, Error> {
+        if next_packet.is_empty() {
+            return self.conceal(frame_size, pcm);
+        }
+        S::decode_into(&mut self.inner, Some(next_packet), pcm, frame_size, true)
+    }
+
+    /// Clears the stream state, keeping the settings. Call it when a new stream starts on
+    /// the same decoder. Does not allocate.
+    pub fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    /// Samples per channel `packet` holds at this decoder's rate.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPacket`] when the TOC and frame count cannot be read or the packet
+    /// would last over 120 ms; [`Error::BadArg`] for an empty packet.
+    pub fn nb_samples(&self, packet: &[u8]) -> Result<usize, Error> {
+        self.inner.nb_samples(packet)
+    }
+
+    /// Sets the output gain in 1/256 dB (-32768..=32767; 0 by default).
+    ///
+    /// # Errors
+    /// [`Error::BadArg`] outside that range.
+    pub fn set_gain(&mut self, gain_q8_db: i32) -> Result<(), Error> {
+        self.inner.set_gain(gain_q8_db)
+    }
+
+    /// The output gain in 1/256 dB.
+    pub fn gain(&self) -> i32 {
+        self.inner.gain()
+    }
+
+    /// Decoder complexity 0..=10 (0 by default). Neural concealment will need 5 and above.
+    ///
+    /// # Errors
+    /// [`Error::BadArg`] outside 0..=10.
+    pub fn set_complexity(&mut self, complexity: i32) -> Result<(), Error> {
+        self.inner.set_complexity(complexity)
+    }
+
+    /// The decoder complexity.
+    pub fn complexity(&self) -> i32 {
+        self.inner.complexity()
+    }
+
+    /// Disables the phase inversion of CELT's intensity stereo, which helps when the stereo
+    /// output is downmixed to mono.
+    pub fn set_phase_inversion_disabled(&mut self, disabled: bool) {
+        self.inner.set_phase_inversion_disabled(disabled);
+    }
+
+    /// Whether phase inversion is disabled.
+    pub fn phase_inversion_disabled(&self) -> bool {
+        self.inner.phase_inversion_disabled()
+    }
+
+    /// Ignores extensions carried in packet padding (DRED among them).
+    pub fn set_ignore_extensions(&mut self, ignore: bool) {
+        self.inner.set_ignore_extensions(ignore);
+    }
+
+    /// Whether padding extensions are ignored.
+    pub fn ignore_extensions(&self) -> bool {
+        self.inner.ignore_extensions()
+    }
+
+    /// The range coder's final state after the last packet, 0 after concealment. For an
+    /// intact packet it equals the encoder's, which checks the bitstream end to end.
+    pub fn final_range(&self) -> u32 {
+        self.inner.final_range()
+    }
+
+    /// Samples per channel produced by the last call.
+    pub fn last_packet_duration(&self) -> usize {
+        self.inner.last_packet_duration()
+    }
+
+    /// Pitch period of the last frame in samples (0 when unvoiced or unknown).
+    pub fn pitch(&self) -> i32 {
+        self.inner.pitch()
+    }
+
+    /// Bandwidth of the last packet, `None` before the first.
+    pub fn bandwidth(&self) -> Option<Bandwidth> {
+        self.inner.bandwidth()
+    }
+
+    /// The core decoder, for calls that mirror libopus's API one to one.
+    pub fn inner(&self) -> &OpusDecoder {
+        &self.inner
+    }
+
+    /// The core decoder, mutably.
+    pub fn inner_mut(&mut self) -> &mut OpusDecoder {
+        &mut self.inner
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_and_conceals_in_every_sample_type() {
+        let mut dec = Decoder::new(16000, 1).unwrap();
+        let pkt = [0xF8u8, 0x81, 0x22, 0x53, 0x07, 0x99];
+        let mut f = vec![0f32; 320];
+        let mut s = vec![0i16; 320];
+        let mut w = vec![0i32; 320];
+        assert_eq!(dec.decode(&pkt, &mut f), Ok(320));
+        assert_eq!(dec.decode(&pkt, &mut s), Ok(320));
+        assert_eq!(dec.decode(&pkt, &mut w), Ok(320));
+        assert_eq!(dec.conceal(160, &mut f), Ok(160));
+        assert_eq!(dec.decode_fec(&pkt, 320, &mut s), Ok(320));
+        assert_eq!(dec.last_packet_duration(), 320);
+        assert!(matches!(dec.decode(&pkt, &mut f[..100]), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(dec.decode::<f32>(&[], &mut f), Err(Error::InvalidPacket(_))));
+        assert!(matches!(dec.conceal(7, &mut f), Err(Error::BadArg(_))));
+    }
+
+    #[test]
+    fn settings_survive_reset() {
+        let mut dec = Decoder::new(48000, 2).unwrap();
+        dec.set_gain(-512).unwrap();
+        dec.set_complexity(3).unwrap();
+        dec.set_phase_inversion_disabled(true);
+        dec.reset();
+        assert_eq!((dec.gain(), dec.complexity(), dec.phase_inversion_disabled()), (-512, 3, true));
+        assert!(dec.set_gain(40000).is_err());
+        assert!(dec.set_complexity(11).is_err());
+        assert_eq!(dec.bandwidth(), None);
+    }
+}
