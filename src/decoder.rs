@@ -110,7 +110,9 @@ impl Decoder {
     /// # Errors
     /// [`Error::BadArg`] for another rate or channel count.
     pub fn new(sample_rate: u32, channels: usize) -> Result<Self, Error> {
-        Ok(Decoder { inner: OpusDecoder::new(sample_rate, channels)? })
+        Ok(Decoder {
+            inner: OpusDecoder::new(sample_rate, channels)?,
+        })
     }
 
     /// The output sample rate in Hz.
@@ -291,8 +293,14 @@ mod tests {
         assert_eq!(dec.conceal(160, &mut f), Ok(160));
         assert_eq!(dec.decode_fec(&pkt, 320, &mut s), Ok(320));
         assert_eq!(dec.last_packet_duration(), 320);
-        assert!(matches!(dec.decode(&pkt, &mut f[..100]), Err(Error::BufferTooSmall { .. })));
-        assert!(matches!(dec.decode::<f32>(&[], &mut f), Err(Error::InvalidPacket(_))));
+        assert!(matches!(
+            dec.decode(&pkt, &mut f[..100]),
+            Err(Error::BufferTooSmall { .. })
+        ));
+        assert!(matches!(
+            dec.decode::<f32>(&[], &mut f),
+            Err(Error::InvalidPacket(_))
+        ));
         assert!(matches!(dec.conceal(7, &mut f), Err(Error::BadArg(_))));
     }
 
@@ -303,7 +311,10 @@ mod tests {
         dec.set_complexity(3).unwrap();
         dec.set_phase_inversion_disabled(true);
         dec.reset();
-        assert_eq!((dec.gain(), dec.complexity(), dec.phase_inversion_disabled()), (-512, 3, true));
+        assert_eq!(
+            (dec.gain(), dec.complexity(), dec.phase_inversion_disabled()),
+            (-512, 3, true)
+        );
         assert!(dec.set_gain(40000).is_err());
         assert!(dec.set_complexity(11).is_err());
         assert_eq!(dec.bandwidth(), None);

@@ -165,9 +165,10 @@ pub enum DemoError {
 impl fmt::Display for DemoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DemoError::Usage(m) | DemoError::WrongDirection(m) | DemoError::Io(m) | DemoError::Failed(m) => {
-                f.write_str(m)
-            }
+            DemoError::Usage(m)
+            | DemoError::WrongDirection(m)
+            | DemoError::Io(m)
+            | DemoError::Failed(m) => f.write_str(m),
             DemoError::NotYetSupported(what) => write!(f, "not supported yet by dred-opus: {what}"),
         }
     }
@@ -293,7 +294,9 @@ impl DemoArgs {
         let channels = atoi(args.get(i).map(String::as_str).unwrap_or(""));
         i += 1;
         if !(1..=2).contains(&channels) {
-            return Err(DemoError::Usage("Opus_demo supports only 1 or 2 channels.\n".into()));
+            return Err(DemoError::Usage(
+                "Opus_demo supports only 1 or 2 channels.\n".into(),
+            ));
         }
         let bitrate = if decode_only {
             None
@@ -501,7 +504,9 @@ impl DemoArgs {
             return Err(usage_err());
         }
         if a.max_payload < 0 || a.max_payload > 15000 {
-            return Err(DemoError::Usage("max_payload_bytes must be between 0 and 15000\n".into()));
+            return Err(DemoError::Usage(
+                "max_payload_bytes must be between 0 and 15000\n".into(),
+            ));
         }
         a.input = args[nargs - 2].clone();
         a.output = args[nargs - 1].clone();
@@ -551,7 +556,7 @@ pub fn strerror(code: i32) -> &'static str {
         "invalid state",
         "memory allocation failed",
     ];
-    if code > 0 || code < -7 {
+    if !(-7..=0).contains(&code) {
         "unknown error"
     } else {
         STRINGS[(-code) as usize]
@@ -571,7 +576,11 @@ impl GlibcRand {
     /// The generator after `srand(seed)`.
     pub fn new(seed: u32) -> Self {
         let mut state = [0u32; 31];
-        let mut word = if seed == 0 { 1i64 } else { i64::from(seed as i32) };
+        let mut word = if seed == 0 {
+            1i64
+        } else {
+            i64::from(seed as i32)
+        };
         state[0] = word as u32;
         for s in state.iter_mut().skip(1) {
             // 16807 * word % (2^31 - 1) without overflow (Schrage's method), as glibc does.
@@ -583,7 +592,11 @@ impl GlibcRand {
             }
             *s = word as u32;
         }
-        let mut r = GlibcRand { state, front: 3, rear: 0 };
+        let mut r = GlibcRand {
+            state,
+            front: 3,
+            rear: 0,
+        };
         for _ in 0..310 {
             r.next_value();
         }
@@ -640,7 +653,10 @@ impl LossFile {
 
 /// One bitstream record as opus_demo reads it.
 enum ReadRecord<'a> {
-    Packet { payload: &'a [u8], enc_final_range: u32 },
+    Packet {
+        payload: &'a [u8],
+        enc_final_range: u32,
+    },
     /// opus_demo stops reading here; the message, if any, goes to stderr.
     Stop(Option<String>),
 }
@@ -649,7 +665,8 @@ enum ReadRecord<'a> {
 /// payload).
 fn read_record<'a>(data: &'a [u8], pos: &mut usize, max_payload: i32) -> ReadRecord<'a> {
     let word = |p: usize| -> Option<u32> {
-        data.get(p..p + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        data.get(p..p + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
     let Some(len_word) = word(*pos) else {
         return ReadRecord::Stop(None);
@@ -666,11 +683,16 @@ fn read_record<'a>(data: &'a [u8], pos: &mut usize, max_payload: i32) -> ReadRec
     let len = len as usize;
     let available = data.len().saturating_sub(*pos).min(len);
     if available != len {
-        return ReadRecord::Stop(Some(format!("Ran out of input, expecting {len} bytes got {available}")));
+        return ReadRecord::Stop(Some(format!(
+            "Ran out of input, expecting {len} bytes got {available}"
+        )));
     }
     let payload = &data[*pos..*pos + len];
     *pos += len;
-    ReadRecord::Packet { payload, enc_final_range }
+    ReadRecord::Packet {
+        payload,
+        enc_final_range,
+    }
 }
 
 fn io_err(what: &str, e: &std::io::Error) -> DemoError {
@@ -679,7 +701,11 @@ fn io_err(what: &str, e: &std::io::Error) -> DemoError {
 
 /// `opus_demo -d`.
 fn decode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
-    let _ = writeln!(log, "dred-opus {} (opus_demo 1.6.1 decoder)", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        log,
+        "dred-opus {} (opus_demo 1.6.1 decoder)",
+        env!("CARGO_PKG_VERSION")
+    );
     if args.sim_loss.is_some() {
         return Err(DemoError::NotYetSupported(
             "-sim_loss: the generative loss model is not built in; no output was written",
@@ -687,7 +713,11 @@ fn decode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
     }
     let mut loss_file = match &args.loss_file {
         Some(path) => match std::fs::read(path) {
-            Ok(text) => Some(LossFile { text, pos: 0, failed: false }),
+            Ok(text) => Some(LossFile {
+                text,
+                pos: 0,
+                failed: false,
+            }),
             Err(_) => return Err(DemoError::Io(format!("failed to open loss file {path}"))),
         },
         None => None,
@@ -712,8 +742,12 @@ fn decode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
     let mut out = BufWriter::new(out_file);
     let rate = args.sample_rate;
     let channels = args.channels;
-    let mut dec = Decoder::new(rate, channels)
-        .map_err(|e| DemoError::Io(format!("Cannot create decoder: {}", strerror(e.libopus_code()))))?;
+    let mut dec = Decoder::new(rate, channels).map_err(|e| {
+        DemoError::Io(format!(
+            "Cannot create decoder: {}",
+            strerror(e.libopus_code())
+        ))
+    })?;
     // opus_demo ignores the return value: an out-of-range complexity leaves the default.
     let _ = dec.set_complexity(args.dec_complexity);
     dec.set_ignore_extensions(args.ignore_extensions);
@@ -726,7 +760,12 @@ fn decode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
 }
 
 /// Writes `samples` (interleaved `opus_decode24` output) in opus_demo's output format.
-fn write_samples(out: &mut dyn Write, samples: &[i32], format: SampleFormat, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+fn write_samples(
+    out: &mut dyn Write,
+    samples: &[i32],
+    format: SampleFormat,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<()> {
     bytes.clear();
     for &s in samples {
         match format {
@@ -772,7 +811,10 @@ fn decode_loop(
     let mut dred_warned = false;
     loop {
         let (payload, enc_final_range) = match read_record(data, &mut pos, args.max_payload) {
-            ReadRecord::Packet { payload, enc_final_range } => (payload, enc_final_range),
+            ReadRecord::Packet {
+                payload,
+                enc_final_range,
+            } => (payload, enc_final_range),
             ReadRecord::Stop(msg) => {
                 if let Some(m) = msg {
                     let _ = writeln!(log, "{m}");
@@ -794,7 +836,11 @@ fn decode_loop(
         } else {
             1 + lost_count
         };
-        if !lost && lost_count > 0 && !dred_warned && matches!(dred::payload::find_payload(payload), Ok(Some(_))) {
+        if !lost
+            && lost_count > 0
+            && !dred_warned
+            && matches!(dred::payload::find_payload(payload), Ok(Some(_)))
+        {
             // opus_demo would parse this packet's DRED and conceal the older losses from it.
             let _ = writeln!(
                 log,
@@ -810,7 +856,8 @@ fn decode_loop(
                 let n = dec.last_packet_duration();
                 dec.inner_mut().decode24(None, &mut pcm, n, false)
             } else {
-                dec.inner_mut().decode24(Some(payload), &mut pcm, DEMO_MAX_FRAME_SIZE, false)
+                dec.inner_mut()
+                    .decode24(Some(payload), &mut pcm, DEMO_MAX_FRAME_SIZE, false)
             };
             let output_samples: i64 = match result {
                 Ok(n) => n as i64,
@@ -823,7 +870,11 @@ fn decode_loop(
                     DemoError::Io(format!("error writing {}", args.output))
                 })?;
             } else {
-                let _ = writeln!(log, "error decoding frame: {}", strerror(output_samples as i32));
+                let _ = writeln!(
+                    log,
+                    "error decoding frame: {}",
+                    strerror(output_samples as i32)
+                );
             }
             tot_samples += output_samples as f64;
         }
@@ -856,14 +907,26 @@ fn decode_loop(
     if tot_samples >= 1.0 && count > 0 && frame_size != 0 {
         let fs = f64::from(rate);
         let frame = frame_size as f64;
-        let _ = writeln!(log, "average bitrate:             {:7.3} kb/s", 1e-3 * bits * fs / tot_samples);
-        let _ = writeln!(log, "maximum bitrate:             {:7.3} kb/s", 1e-3 * bits_max * fs / frame);
+        let _ = writeln!(
+            log,
+            "average bitrate:             {:7.3} kb/s",
+            1e-3 * bits * fs / tot_samples
+        );
+        let _ = writeln!(
+            log,
+            "maximum bitrate:             {:7.3} kb/s",
+            1e-3 * bits_max * fs / frame
+        );
         let c = count as f64;
         let mut var = bits2 / c - bits * bits / (c * c);
         if var < 0.0 {
             var = 0.0;
         }
-        let _ = writeln!(log, "bitrate standard deviation:  {:7.3} kb/s", 1e-3 * var.sqrt() * fs / frame);
+        let _ = writeln!(
+            log,
+            "bitrate standard deviation:  {:7.3} kb/s",
+            1e-3 * var.sqrt() * fs / frame
+        );
     } else {
         let _ = writeln!(log, "bitrate statistics are undefined");
     }
@@ -909,21 +972,43 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert!(matches!(DemoArgs::parse(&v("-d 44100 1 a b")), Err(DemoError::Usage(_))));
-        assert!(matches!(DemoArgs::parse(&v("-d 48000 3 a b")), Err(DemoError::Usage(_))));
-        assert!(matches!(DemoArgs::parse(&v("-d 48000 1 -cbr a b")), Err(DemoError::WrongDirection(_))));
+        assert!(matches!(
+            DemoArgs::parse(&v("-d 44100 1 a b")),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            DemoArgs::parse(&v("-d 48000 3 a b")),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            DemoArgs::parse(&v("-d 48000 1 -cbr a b")),
+            Err(DemoError::WrongDirection(_))
+        ));
         assert!(matches!(
             DemoArgs::parse(&v("-e audio 48000 1 64000 -dec_complexity 3 a b")),
             Err(DemoError::WrongDirection(_))
         ));
-        assert!(matches!(DemoArgs::parse(&v("-d 48000 1 -bogus a b")), Err(DemoError::Usage(_))));
-        assert!(matches!(DemoArgs::parse(&v("fancy 48000 1 64000 a b")), Err(DemoError::Usage(_))));
-        assert!(matches!(DemoArgs::parse(&v("-d 48000")), Err(DemoError::Usage(_))));
-        assert!(matches!(DemoArgs::parse(&v("-e audio 48000 1 64000 -framesize 7 a b")), Err(DemoError::Usage(_))));
+        assert!(matches!(
+            DemoArgs::parse(&v("-d 48000 1 -bogus a b")),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            DemoArgs::parse(&v("fancy 48000 1 64000 a b")),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            DemoArgs::parse(&v("-d 48000")),
+            Err(DemoError::Usage(_))
+        ));
+        assert!(matches!(
+            DemoArgs::parse(&v("-e audio 48000 1 64000 -framesize 7 a b")),
+            Err(DemoError::Usage(_))
+        ));
     }
 
     fn temp_dir(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("dred-opus-demo-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("dred-opus-demo-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }
@@ -939,8 +1024,17 @@ mod tests {
         let dir = temp_dir("refuse");
         let out = dir.join("never.pcm");
         let missing = dir.join("missing.bit");
-        let a = DemoArgs::parse(&["-d", "48000", "1", missing.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
-            .unwrap();
+        let a = DemoArgs::parse(
+            &[
+                "-d",
+                "48000",
+                "1",
+                missing.to_str().unwrap(),
+                out.to_str().unwrap(),
+            ]
+            .map(String::from),
+        )
+        .unwrap();
         let mut log = Vec::new();
         assert!(matches!(run_with_log(&a, &mut log), Err(DemoError::Io(_))));
         assert!(!out.exists());
@@ -950,13 +1044,39 @@ mod tests {
         record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
         record(&mut data, &[0x08, 0x12, 0x34], 0);
         std::fs::write(&bit, &data).unwrap();
-        let a = DemoArgs::parse(&["-d", "48000", "1", bit.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
-            .unwrap();
-        assert!(matches!(run_with_log(&a, &mut log), Err(DemoError::NotYetSupported(_))));
+        let a = DemoArgs::parse(
+            &[
+                "-d",
+                "48000",
+                "1",
+                bit.to_str().unwrap(),
+                out.to_str().unwrap(),
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        assert!(matches!(
+            run_with_log(&a, &mut log),
+            Err(DemoError::NotYetSupported(_))
+        ));
         assert!(!out.exists());
-        let e = DemoArgs::parse(&["-e", "audio", "48000", "1", "64000", "a", out.to_str().unwrap()].map(String::from))
-            .unwrap();
-        assert!(matches!(run_with_log(&e, &mut log), Err(DemoError::NotYetSupported(_))));
+        let e = DemoArgs::parse(
+            &[
+                "-e",
+                "audio",
+                "48000",
+                "1",
+                "64000",
+                "a",
+                out.to_str().unwrap(),
+            ]
+            .map(String::from),
+        )
+        .unwrap();
+        assert!(matches!(
+            run_with_log(&e, &mut log),
+            Err(DemoError::NotYetSupported(_))
+        ));
         assert!(!out.exists());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -974,12 +1094,24 @@ mod tests {
         record(&mut data, &[0xF8, 0xFF, 0xFF], 0);
         data.extend_from_slice(&20000u32.to_be_bytes());
         std::fs::write(&bit, &data).unwrap();
-        let a = DemoArgs::parse(&["-d", "16000", "2", bit.to_str().unwrap(), out.to_str().unwrap()].map(String::from))
-            .unwrap();
+        let a = DemoArgs::parse(
+            &[
+                "-d",
+                "16000",
+                "2",
+                bit.to_str().unwrap(),
+                out.to_str().unwrap(),
+            ]
+            .map(String::from),
+        )
+        .unwrap();
         let mut log = Vec::new();
         run_with_log(&a, &mut log).unwrap();
         let log = String::from_utf8(log).unwrap();
-        assert!(log.contains("Decoding with 16000 Hz output (2 channels)"), "{log}");
+        assert!(
+            log.contains("Decoding with 16000 Hz output (2 channels)"),
+            "{log}"
+        );
         assert!(log.contains("Invalid payload length: 20000"), "{log}");
         assert!(log.contains("average bitrate:"), "{log}");
         // Four 20 ms frames at 16 kHz stereo, 16-bit.
@@ -991,7 +1123,10 @@ mod tests {
     fn glibc_rand_sequence() {
         let mut r = GlibcRand::new(1);
         let first: Vec<i32> = (0..5).map(|_| r.next_value()).collect();
-        assert_eq!(first, [1804289383, 846930886, 1681692777, 1714636915, 1957747793]);
+        assert_eq!(
+            first,
+            [1804289383, 846930886, 1681692777, 1714636915, 1957747793]
+        );
     }
 
     #[test]

@@ -64,12 +64,21 @@ fn signal(rng: &mut StdRng, samples: usize, channels: usize) -> Vec<i16> {
             let v = match part {
                 0 => {
                     let f = f0 * (1.0 + 0.02 * (6.0 * t).sin());
-                    (1..6).map(|h| (2.0 * std::f64::consts::PI * f * h as f64 * t + ph).sin() / h as f64).sum::<f64>() * 0.3
+                    (1..6)
+                        .map(|h| {
+                            (2.0 * std::f64::consts::PI * f * h as f64 * t + ph).sin() / h as f64
+                        })
+                        .sum::<f64>()
+                        * 0.3
                 }
                 1 => rng.gen_range(-0.4..0.4),
                 2 => 0.0,
                 3 => {
-                    let sq = if (t * f0 * 2.0 + ph).fract() < 0.5 { 1.0 } else { -1.0 };
+                    let sq = if (t * f0 * 2.0 + ph).fract() < 0.5 {
+                        1.0
+                    } else {
+                        -1.0
+                    };
                     sq * 0.98
                 }
                 _ => {
@@ -98,13 +107,18 @@ fn expert_duration(tenth_ms: usize) -> i32 {
 }
 
 fn encode(cfg: EncCfg, rng: &mut StdRng, seconds: f64) -> Stream {
-    let mut enc = Encoder::new(Build::Generic, 48000, cfg.channels, ctl::APPLICATION_AUDIO).unwrap();
+    let mut enc =
+        Encoder::new(Build::Generic, 48000, cfg.channels, ctl::APPLICATION_AUDIO).unwrap();
     enc.set(ctl::SET_FORCE_MODE, ctl::MODE_CELT_ONLY).unwrap();
     enc.set(ctl::SET_BITRATE, cfg.bitrate).unwrap();
     enc.set(ctl::SET_VBR, cfg.vbr as i32).unwrap();
     enc.set(ctl::SET_BANDWIDTH, cfg.bandwidth).unwrap();
     enc.set(ctl::SET_COMPLEXITY, cfg.complexity).unwrap();
-    enc.set(ctl::SET_EXPERT_FRAME_DURATION, expert_duration(cfg.dur_tenth_ms)).unwrap();
+    enc.set(
+        ctl::SET_EXPERT_FRAME_DURATION,
+        expert_duration(cfg.dur_tenth_ms),
+    )
+    .unwrap();
     let frame = 48 * cfg.dur_tenth_ms / 10;
     let n = ((seconds * 48000.0) as usize / frame).max(3);
     let pcm = signal(rng, n * frame, cfg.channels);
@@ -113,13 +127,21 @@ fn encode(cfg: EncCfg, rng: &mut StdRng, seconds: f64) -> Stream {
     let mut buf = vec![0u8; 1500 * 6];
     for k in 0..n {
         let len = enc
-            .encode(&pcm[k * frame * cfg.channels..(k + 1) * frame * cfg.channels], frame, &mut buf)
+            .encode(
+                &pcm[k * frame * cfg.channels..(k + 1) * frame * cfg.channels],
+                frame,
+                &mut buf,
+            )
             .unwrap();
         assert_eq!(Toc(buf[0]).mode(), Mode::CeltOnly, "{cfg:?}");
         packets.push(buf[..len].to_vec());
         enc_ranges.push(enc.final_range());
     }
-    Stream { cfg, packets, enc_ranges }
+    Stream {
+        cfg,
+        packets,
+        enc_ranges,
+    }
 }
 
 /// The encoder settings: every duration, both channel counts, with bandwidth, VBR, bitrate
@@ -168,6 +190,7 @@ struct Counts {
     range_checked: usize,
     /// Float samples beyond ±1, which the 16-bit path soft-clips.
     over_full_scale: usize,
+    resets: usize,
 }
 
 /// Decodes `s` with ours and the oracle (float and 16-bit), asserting identical behaviour.
@@ -209,6 +232,14 @@ fn compare_generic(s: &Stream, rate: u32, channels: usize, rng: &mut StdRng, cou
     let mut bi = vec![0i16; MAX_PLC * 2];
     let mut prev_lost = true;
     for (k, pkt) in s.packets.iter().enumerate() {
+        if k > 0 && rng.gen_bool(0.01) {
+            // A reset mid-stream (OPUS_RESET_STATE).
+            ours_f.reset();
+            ours_i.reset();
+            ref_f.reset().unwrap();
+            ref_i.reset().unwrap();
+            counts.resets += 1;
+        }
         let lost = rng.gen_bool(0.2);
         let mut dur = framing::nb_samples(pkt, rate).unwrap();
         if lost && rng.gen_bool(0.25) {
@@ -240,28 +271,55 @@ fn compare_generic(s: &Stream, rate: u32, channels: usize, rng: &mut StdRng, cou
         counts.calls += 1;
         assert_eq!(ra, rb, "{label}: packet {k} (lost {lost}): float result");
         assert_eq!(rai, rbi, "{label}: packet {k} (lost {lost}): i16 result");
-        assert_eq!(ours_f.final_range(), ref_f.final_range(), "{label}: packet {k}: final range");
-        assert_eq!(ours_i.final_range(), ref_i.final_range(), "{label}: packet {k}: final range (i16)");
+        assert_eq!(
+            ours_f.final_range(),
+            ref_f.final_range(),
+            "{label}: packet {k}: final range"
+        );
+        assert_eq!(
+            ours_i.final_range(),
+            ref_i.final_range(),
+            "{label}: packet {k}: final range (i16)"
+        );
         assert_eq!(
             ours_f.last_packet_duration() as i32,
             ref_f.last_packet_duration(),
             "{label}: packet {k}: last packet duration"
         );
+        assert_eq!(ours_f.pitch(), ref_f.get(ctl::GET_PITCH).unwrap(), "{label}: packet {k}: pitch");
+        assert_eq!(
+            ours_f.bandwidth().map_or(0, |b| b.libopus_value()),
+            ref_f.get(ctl::GET_BANDWIDTH).unwrap(),
+            "{label}: packet {k}: bandwidth"
+        );
         if !lost && !prev_lost {
-            assert_eq!(ours_f.final_range(), s.enc_ranges[k], "{label}: packet {k}: encoder range");
+            assert_eq!(
+                ours_f.final_range(),
+                s.enc_ranges[k],
+                "{label}: packet {k}: encoder range"
+            );
             counts.range_checked += 1;
         }
         match ra {
             Ok(n) => {
-                counts.over_full_scale += a[..n * channels].iter().filter(|x| x.abs() > 1.0).count();
+                counts.over_full_scale +=
+                    a[..n * channels].iter().filter(|x| x.abs() > 1.0).count();
                 for (i, (x, y)) in a[..n * channels].iter().zip(&b[..n * channels]).enumerate() {
-                    assert_eq!(x.to_bits(), y.to_bits(), "{label}: packet {k}: float sample {i}: {x} vs {y}");
+                    assert_eq!(
+                        x.to_bits(),
+                        y.to_bits(),
+                        "{label}: packet {k}: float sample {i}: {x} vs {y}"
+                    );
                 }
             }
             Err(_) => counts.errors += 1,
         }
         if let Ok(n) = rai {
-            assert_eq!(&ai[..n * channels], &bi[..n * channels], "{label}: packet {k}: i16 PCM");
+            assert_eq!(
+                &ai[..n * channels],
+                &bi[..n * channels],
+                "{label}: packet {k}: i16 PCM"
+            );
         }
         prev_lost = lost;
     }
@@ -287,7 +345,12 @@ fn celt_streams_match_generic_build() {
 
 /// Random packets of one TOC configuration through a fresh decoder pair.
 /// Returns (calls compared, of which errors) and whether the configuration had to stop.
-fn random_packets(config: u8, rate: u32, channels: usize, rng: &mut StdRng) -> ((usize, usize), bool) {
+fn random_packets(
+    config: u8,
+    rate: u32,
+    channels: usize,
+    rng: &mut StdRng,
+) -> ((usize, usize), bool) {
     let mut ours = OpusDecoder::new(rate, channels).unwrap();
     let mut oracle = Decoder::new(Build::Generic, rate as i32, channels).unwrap();
     let mut a = vec![0f32; MAX_FRAME * 2];
@@ -309,22 +372,34 @@ fn random_packets(config: u8, rate: u32, channels: usize, rng: &mut StdRng) -> (
         let lost = rng.gen_bool(0.1);
         let (ra, rb) = if lost {
             let f = (rate / 400) as usize * rng.gen_range(1..9);
-            (code(ours.decode_float(None, &mut a, f, false)), oracle.decode_float(None, &mut b, f, false))
+            (
+                code(ours.decode_float(None, &mut a, f, false)),
+                oracle.decode_float(None, &mut b, f, false),
+            )
         } else {
             (
                 code(ours.decode_float(Some(&pkt), &mut a, MAX_FRAME, false)),
                 oracle.decode_float(Some(&pkt), &mut b, MAX_FRAME, false),
             )
         };
-        if ra == Err(Error::Unsupported("").libopus_code()) && Toc(config << 3).mode() != Mode::CeltOnly {
+        if ra == Err(Error::Unsupported("").libopus_code())
+            && Toc(config << 3).mode() != Mode::CeltOnly
+        {
             // SILK is not built yet; the stream cannot continue in step.
             return (calls, true);
         }
         calls.0 += 1;
         calls.1 += usize::from(ra.is_err());
-        let label = format!("config {config} at {rate} Hz x{channels}, packet {k} {:02x?}", &pkt[..pkt.len().min(8)]);
+        let label = format!(
+            "config {config} at {rate} Hz x{channels}, packet {k} {:02x?}",
+            &pkt[..pkt.len().min(8)]
+        );
         assert_eq!(ra, rb, "{label}: result");
-        assert_eq!(ours.final_range(), oracle.final_range(), "{label}: final range");
+        assert_eq!(
+            ours.final_range(),
+            oracle.final_range(),
+            "{label}: final range"
+        );
         if let Ok(n) = ra {
             for (i, (x, y)) in a[..n * channels].iter().zip(&b[..n * channels]).enumerate() {
                 assert_eq!(x.to_bits(), y.to_bits(), "{label}: sample {i}: {x} vs {y}");
@@ -388,16 +463,25 @@ fn celt_streams_are_close_to_simd_build() {
             let ra = code(ours.decode_float(Some(pkt), &mut a, MAX_FRAME, false));
             let rb = oracle.decode_float(Some(pkt), &mut b, MAX_FRAME, false);
             assert_eq!(ra, rb, "{cfg:?}: packet {k}");
-            assert_eq!(ours.final_range(), oracle.final_range(), "{cfg:?}: packet {k}: final range");
+            assert_eq!(
+                ours.final_range(),
+                oracle.final_range(),
+                "{cfg:?}: packet {k}: final range"
+            );
             if let Ok(n) = ra {
                 all_a.extend_from_slice(&a[..n * channels]);
                 all_b.extend_from_slice(&b[..n * channels]);
             }
         }
         let snr = snr_db(&all_b, &all_a);
-        assert!(snr > 100.0, "{cfg:?} at {rate} Hz x{channels}: SNR {snr:.1} dB against the SIMD build");
+        assert!(
+            snr > 100.0,
+            "{cfg:?} at {rate} Hz x{channels}: SNR {snr:.1} dB against the SIMD build"
+        );
         worst = worst.min(snr);
         compared += 1;
     }
-    eprintln!("SIMD build: {compared} lossless streams, worst SNR {worst:.1} dB (criterion > 100 dB)");
+    eprintln!(
+        "SIMD build: {compared} lossless streams, worst SNR {worst:.1} dB (criterion > 100 dB)"
+    );
 }

@@ -433,9 +433,19 @@ impl OpusDecoder {
         }
         let needed = frame_size.saturating_mul(self.config.channels);
         if pcm.len() < needed {
-            return Err(Error::BufferTooSmall { needed, got: pcm.len() });
+            return Err(Error::BufferTooSmall {
+                needed,
+                got: pcm.len(),
+            });
         }
-        self.decode_native(packet, &mut pcm[..needed], frame_size, decode_fec, false, neural)
+        self.decode_native(
+            packet,
+            &mut pcm[..needed],
+            frame_size,
+            decode_fec,
+            false,
+            neural,
+        )
     }
 
     /// Decodes a packet into interleaved 16-bit PCM (libopus `opus_decode`
@@ -493,16 +503,25 @@ impl OpusDecoder {
         if let (Some(p), false) = (packet, decode_fec) {
             match self.nb_samples(p) {
                 Ok(n) if n > 0 => frame_size = frame_size.min(n),
-                _ => return Err(Error::InvalidPacket("opus decoder: cannot read the packet's duration")),
+                _ => {
+                    return Err(Error::InvalidPacket(
+                        "opus decoder: cannot read the packet's duration",
+                    ))
+                }
             }
         }
         let ch = self.config.channels;
         let needed = frame_size.saturating_mul(ch);
         if out.len() < needed {
-            return Err(Error::BufferTooSmall { needed, got: out.len() });
+            return Err(Error::BufferTooSmall {
+                needed,
+                got: out.len(),
+            });
         }
         let mut buf = std::mem::take(&mut self.scratch.out);
-        let result = self.decode_int_into(packet, &mut out, frame_size, decode_fec, soft_clip, &mut buf);
+        let result = self.decode_int_into(
+            packet, &mut out, frame_size, decode_fec, soft_clip, &mut buf,
+        );
         self.scratch.out = buf;
         result
     }
@@ -519,7 +538,14 @@ impl OpusDecoder {
         let ch = self.config.channels;
         let cap = buf.len() / ch;
         if frame_size <= cap {
-            let n = self.decode_native(packet, &mut buf[..frame_size * ch], frame_size, decode_fec, soft_clip, None)?;
+            let n = self.decode_native(
+                packet,
+                &mut buf[..frame_size * ch],
+                frame_size,
+                decode_fec,
+                soft_clip,
+                None,
+            )?;
             out.convert_from(0, &buf[..n * ch]);
             return Ok(n);
         }
@@ -529,7 +555,9 @@ impl OpusDecoder {
         // frame size concealment works in.
         let f2_5 = (self.config.sample_rate / 400) as usize;
         if frame_size % f2_5 != 0 {
-            return Err(Error::BadArg("opus decoder: concealment needs a multiple of 2.5 ms"));
+            return Err(Error::BadArg(
+                "opus decoder: concealment needs a multiple of 2.5 ms",
+            ));
         }
         let Some(data) = packet else {
             return self.conceal_in_pieces(out, 0, frame_size, buf);
@@ -552,7 +580,14 @@ impl OpusDecoder {
                 return Err(e);
             }
         }
-        let n = self.decode_native(packet, &mut buf[..packet_frame_size * ch], packet_frame_size, true, soft_clip, None)?;
+        let n = self.decode_native(
+            packet,
+            &mut buf[..packet_frame_size * ch],
+            packet_frame_size,
+            true,
+            soft_clip,
+            None,
+        )?;
         out.convert_from(plc * ch, &buf[..n * ch]);
         self.st.last_packet_duration = frame_size;
         Ok(frame_size)
@@ -596,7 +631,9 @@ impl OpusDecoder {
         let packet = packet.filter(|p| !p.is_empty());
         // Concealment and FEC work in whole 2.5 ms frames.
         if (decode_fec || packet.is_none()) && frame_size % (fs / 400) as usize != 0 {
-            return Err(Error::BadArg("opus decoder: concealment needs a multiple of 2.5 ms"));
+            return Err(Error::BadArg(
+                "opus decoder: concealment needs a multiple of 2.5 ms",
+            ));
         }
         let Some(data) = packet else {
             let mut count = 0;
@@ -609,7 +646,9 @@ impl OpusDecoder {
                     reborrow(&mut neural),
                 )?;
                 if n == 0 {
-                    return Err(Error::Internal("opus decoder: concealment made no progress"));
+                    return Err(Error::Internal(
+                        "opus decoder: concealment made no progress",
+                    ));
                 }
                 count += n;
                 if count >= frame_size {
@@ -639,9 +678,14 @@ impl OpusDecoder {
             let duration_copy = self.st.last_packet_duration;
             let plc = frame_size - packet_frame_size;
             if plc != 0 {
-                if let Err(e) =
-                    self.decode_native(None, &mut pcm[..plc * ch], plc, false, soft_clip, reborrow(&mut neural))
-                {
+                if let Err(e) = self.decode_native(
+                    None,
+                    &mut pcm[..plc * ch],
+                    plc,
+                    false,
+                    soft_clip,
+                    reborrow(&mut neural),
+                ) {
                     self.st.last_packet_duration = duration_copy;
                     return Err(e);
                 }
@@ -651,7 +695,13 @@ impl OpusDecoder {
             self.st.frame_size = packet_frame_size;
             self.st.stream_channels = packet_stream_channels;
             let first = parsed.frame(data, 0).unwrap_or(&[]);
-            self.decode_frame(Some(first), &mut pcm[plc * ch..], packet_frame_size, true, neural)?;
+            self.decode_frame(
+                Some(first),
+                &mut pcm[plc * ch..],
+                packet_frame_size,
+                true,
+                neural,
+            )?;
             self.st.last_packet_duration = frame_size;
             return Ok(frame_size);
         }
@@ -704,8 +754,15 @@ impl OpusDecoder {
     ) -> Result<usize, Error> {
         let mut transition = std::mem::take(&mut self.scratch.transition);
         let mut redundant = std::mem::take(&mut self.scratch.redundant);
-        let result =
-            self.decode_frame_body(data, pcm, frame_size, decode_fec, neural, &mut transition, &mut redundant);
+        let result = self.decode_frame_body(
+            data,
+            pcm,
+            frame_size,
+            decode_fec,
+            neural,
+            &mut transition,
+            &mut redundant,
+        );
         self.scratch.transition = transition;
         self.scratch.redundant = redundant;
         result
@@ -729,12 +786,17 @@ impl OpusDecoder {
         let f5 = f10 >> 1;
         let f2_5 = f5 >> 1;
         if frame_size < f2_5 {
-            return Err(Error::BufferTooSmall { needed: f2_5 * ch, got: frame_size * ch });
+            return Err(Error::BufferTooSmall {
+                needed: f2_5 * ch,
+                got: frame_size * ch,
+            });
         }
         // Every caller lends room for `frame_size` samples per channel.
         if pcm.len() < frame_size * ch {
             debug_assert!(false, "opus decoder: output shorter than frame_size");
-            return Err(Error::Internal("opus decoder: output shorter than frame_size"));
+            return Err(Error::Internal(
+                "opus decoder: output shorter than frame_size",
+            ));
         }
         let mut frame_size = frame_size.min(fs / 25 * 3);
         // A frame of one byte or less is concealed, for no longer than the
@@ -750,13 +812,20 @@ impl OpusDecoder {
         match data {
             Some(_) => {
                 audiosize = self.st.frame_size;
-                mode = self.st.mode.ok_or(Error::Internal("opus decoder: frame without a packet mode"))?;
+                mode = self
+                    .st
+                    .mode
+                    .ok_or(Error::Internal("opus decoder: frame without a packet mode"))?;
                 bandwidth = self.st.bandwidth;
             }
             None => {
                 audiosize = frame_size;
                 // Conceal in the last mode used (CELT if it ended in redundancy).
-                let plc_mode = if self.st.prev_redundancy { Some(Mode::CeltOnly) } else { self.st.prev_mode };
+                let plc_mode = if self.st.prev_redundancy {
+                    Some(Mode::CeltOnly)
+                } else {
+                    self.st.prev_mode
+                };
                 bandwidth = None;
                 let Some(plc_mode) = plc_mode else {
                     // Nothing decoded yet: silence.
@@ -777,7 +846,9 @@ impl OpusDecoder {
                             reborrow(&mut neural),
                         )?;
                         if n == 0 {
-                            return Err(Error::Internal("opus decoder: concealment made no progress"));
+                            return Err(Error::Internal(
+                                "opus decoder: concealment made no progress",
+                            ));
                         }
                         done += n;
                         audiosize = audiosize.saturating_sub(n);
@@ -800,7 +871,9 @@ impl OpusDecoder {
         let prev_mode = self.st.prev_mode;
         let mut transition = data.is_some()
             && prev_mode.is_some()
-            && ((mode == Mode::CeltOnly && prev_mode != Some(Mode::CeltOnly) && !self.st.prev_redundancy)
+            && ((mode == Mode::CeltOnly
+                && prev_mode != Some(Mode::CeltOnly)
+                && !self.st.prev_redundancy)
                 || (mode != Mode::CeltOnly && prev_mode == Some(Mode::CeltOnly)));
         let transition_len = f5.min(audiosize);
         if transition && mode == Mode::CeltOnly {
@@ -814,7 +887,9 @@ impl OpusDecoder {
             );
         }
         if audiosize > frame_size {
-            return Err(Error::BadArg("opus decoder: frame longer than the room left"));
+            return Err(Error::BadArg(
+                "opus decoder: frame longer than the room left",
+            ));
         }
         frame_size = audiosize;
         let pcm = &mut pcm[..frame_size * ch];
@@ -855,7 +930,11 @@ impl OpusDecoder {
             let result = self.decode_silk(
                 loss,
                 &mut dec,
-                if too_small { &mut silk_buf[..] } else { &mut pcm[..] },
+                if too_small {
+                    &mut silk_buf[..]
+                } else {
+                    &mut pcm[..]
+                },
                 frame_size,
                 reborrow(&mut neural),
             );
@@ -876,7 +955,9 @@ impl OpusDecoder {
             && mode != Mode::CeltOnly
             && data.is_some()
             && i64::from(dec.tell())
-                + i64::from(REDUNDANCY_MIN_BITS_SILK + REDUNDANCY_MIN_BITS_HYBRID_EXTRA * i32::from(hybrid))
+                + i64::from(
+                    REDUNDANCY_MIN_BITS_SILK + REDUNDANCY_MIN_BITS_HYBRID_EXTRA * i32::from(hybrid),
+                )
                 <= 8 * len as i64
         {
             redundancy = if hybrid { dec.bit_logp(12) } else { true };
@@ -902,7 +983,11 @@ impl OpusDecoder {
                 dec.shrink_storage(redundancy_bytes as u32);
             }
         }
-        let start_band = if mode != Mode::CeltOnly { HYBRID_START_BAND } else { 0 };
+        let start_band = if mode != Mode::CeltOnly {
+            HYBRID_START_BAND
+        } else {
+            0
+        };
         if redundancy {
             transition = false;
         }
@@ -938,7 +1023,14 @@ impl OpusDecoder {
         // even when the CELT state is stale, for the final range.
         if redundancy && celt_to_silk {
             self.celt.set_start_band(0)?;
-            let _ = self.celt.decode_with_ec(Some(redundant_data), None, redundant_audio, f5, false, None);
+            let _ = self.celt.decode_with_ec(
+                Some(redundant_data),
+                None,
+                redundant_audio,
+                f5,
+                false,
+                None,
+            );
             redundant_rng = self.celt.final_range();
         }
 
@@ -949,14 +1041,24 @@ impl OpusDecoder {
         if mode != Mode::SilkOnly {
             let celt_frame_size = f20.min(frame_size);
             // Start CELT afresh when coming from another mode.
-            if Some(mode) != self.st.prev_mode && self.st.prev_mode.is_some() && !self.st.prev_redundancy {
+            if Some(mode) != self.st.prev_mode
+                && self.st.prev_mode.is_some()
+                && !self.st.prev_redundancy
+            {
                 self.celt.reset();
             }
             let celt_data = match data {
                 Some(d) if !decode_fec => Some(&d[..len]),
                 _ => None,
             };
-            celt_result = self.celt.decode_with_ec(celt_data, Some(&mut dec), pcm, celt_frame_size, celt_accum, neural);
+            celt_result = self.celt.decode_with_ec(
+                celt_data,
+                Some(&mut dec),
+                pcm,
+                celt_frame_size,
+                celt_accum,
+                neural,
+            );
             self.st.range_final = self.celt.final_range();
         } else {
             // Hybrid to SILK: decoding a silence frame fades out the CELT
@@ -965,7 +1067,14 @@ impl OpusDecoder {
                 && !(redundancy && celt_to_silk && self.st.prev_redundancy)
             {
                 self.celt.set_start_band(0)?;
-                let _ = self.celt.decode_with_ec(Some(&CELT_SILENCE_FRAME), None, pcm, f2_5, celt_accum, None);
+                let _ = self.celt.decode_with_ec(
+                    Some(&CELT_SILENCE_FRAME),
+                    None,
+                    pcm,
+                    f2_5,
+                    celt_accum,
+                    None,
+                );
             }
             self.st.range_final = dec.final_range();
         }
@@ -976,10 +1085,24 @@ impl OpusDecoder {
         if redundancy && !celt_to_silk {
             self.celt.reset();
             self.celt.set_start_band(0)?;
-            let _ = self.celt.decode_with_ec(Some(redundant_data), None, redundant_audio, f5, false, None);
+            let _ = self.celt.decode_with_ec(
+                Some(redundant_data),
+                None,
+                redundant_audio,
+                f5,
+                false,
+                None,
+            );
             redundant_rng = self.celt.final_range();
             let at = ch * (frame_size - f2_5);
-            smooth_fade_in_place_first(&mut pcm[at..], &redundant_audio[ch * f2_5..], f2_5, ch, window, fs);
+            smooth_fade_in_place_first(
+                &mut pcm[at..],
+                &redundant_audio[ch * f2_5..],
+                f2_5,
+                ch,
+                window,
+                fs,
+            );
         }
         // CELT to SILK, when the previous frame did use CELT.
         if redundancy
@@ -987,13 +1110,27 @@ impl OpusDecoder {
             && (self.st.prev_mode != Some(Mode::SilkOnly) || self.st.prev_redundancy)
         {
             pcm[..ch * f2_5].copy_from_slice(&redundant_audio[..ch * f2_5]);
-            smooth_fade_in_place_second(&redundant_audio[ch * f2_5..], &mut pcm[ch * f2_5..], f2_5, ch, window, fs);
+            smooth_fade_in_place_second(
+                &redundant_audio[ch * f2_5..],
+                &mut pcm[ch * f2_5..],
+                f2_5,
+                ch,
+                window,
+                fs,
+            );
         }
         if transition {
             let t = &transition_pcm[..transition_len * ch];
             if audiosize >= f5 {
                 pcm[..ch * f2_5].copy_from_slice(&t[..ch * f2_5]);
-                smooth_fade_in_place_second(&t[ch * f2_5..], &mut pcm[ch * f2_5..], f2_5, ch, window, fs);
+                smooth_fade_in_place_second(
+                    &t[ch * f2_5..],
+                    &mut pcm[ch * f2_5..],
+                    f2_5,
+                    ch,
+                    window,
+                    fs,
+                );
             } else {
                 // Too short for a clean transition; fade anyway.
                 smooth_fade_in_place_second(t, pcm, f2_5, ch, window, fs);
@@ -1202,9 +1339,9 @@ fn soft_clip_in_place(pcm: &mut [f32], channels: usize, mem: &mut [f32]) {
     for x in pcm.iter_mut() {
         *x = min32(2.0, max32(-2.0, *x));
     }
-    for c in 0..c_count {
+    for (c, mem_c) in mem.iter_mut().enumerate().take(c_count) {
         let at = |i: usize| i * c_count + c;
-        let mut a = mem[c];
+        let mut a = *mem_c;
         // Finish the previous call's curve up to the first zero crossing.
         for i in 0..n {
             let x = pcm[at(i)];
@@ -1219,6 +1356,8 @@ fn soft_clip_in_place(pcm: &mut [f32], channels: usize, mem: &mut [f32]) {
             let mut i = curr;
             while i < n {
                 let x = pcm[at(i)];
+                // Two comparisons, as libopus: NaN is not out of range here.
+                #[allow(clippy::manual_range_contains)]
                 if x > 1.0 || x < -1.0 {
                     break;
                 }
@@ -1275,7 +1414,7 @@ fn soft_clip_in_place(pcm: &mut [f32], channels: usize, mem: &mut [f32]) {
                 break;
             }
         }
-        mem[c] = a;
+        *mem_c = a;
     }
 }
 
@@ -1305,9 +1444,18 @@ mod tests {
         assert_eq!(d.last_packet_duration(), 2880);
         assert_eq!(d.final_range(), 0);
         // Not a multiple of 2.5 ms.
-        assert!(matches!(d.decode_float(None, &mut pcm, 100, false), Err(Error::BadArg(_))));
-        assert!(matches!(d.decode_float(None, &mut pcm, 0, false), Err(Error::BadArg(_))));
-        assert!(matches!(d.decode_float(None, &mut pcm[..10], 480, false), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            d.decode_float(None, &mut pcm, 100, false),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            d.decode_float(None, &mut pcm, 0, false),
+            Err(Error::BadArg(_))
+        ));
+        assert!(matches!(
+            d.decode_float(None, &mut pcm[..10], 480, false),
+            Err(Error::BufferTooSmall { .. })
+        ));
     }
 
     #[test]
@@ -1319,11 +1467,17 @@ mod tests {
         assert_eq!(d.decode_float(Some(&pkt), &mut pcm, 960, false), Ok(960));
         assert_eq!(d.bandwidth(), Some(Bandwidth::Fullband));
         let mut short = vec![0f32; 480];
-        assert!(matches!(d.decode_float(Some(&pkt), &mut short, 480, false), Err(Error::BufferTooSmall { .. })));
+        assert!(matches!(
+            d.decode_float(Some(&pkt), &mut short, 480, false),
+            Err(Error::BufferTooSmall { .. })
+        ));
         let mut i16s = vec![0i16; 960];
         assert_eq!(d.decode(Some(&pkt), &mut i16s, 5760, false), Ok(960));
         // Code 3 without its count byte.
-        assert!(matches!(d.decode_float(Some(&[0xFB]), &mut pcm, 960, false), Err(Error::InvalidPacket(_))));
+        assert!(matches!(
+            d.decode_float(Some(&[0xFB]), &mut pcm, 960, false),
+            Err(Error::InvalidPacket(_))
+        ));
     }
 
     #[test]
@@ -1331,12 +1485,19 @@ mod tests {
         let mut d = OpusDecoder::new(16000, 1).unwrap();
         let pkt = [0x08u8, 0x12, 0x34, 0x56, 0x78];
         let mut pcm = vec![0f32; 320];
-        assert!(matches!(d.decode_float(Some(&pkt), &mut pcm, 320, false), Err(Error::Unsupported(_))));
+        assert!(matches!(
+            d.decode_float(Some(&pkt), &mut pcm, 320, false),
+            Err(Error::Unsupported(_))
+        ));
     }
 
     #[test]
     fn reset_matches_a_fresh_decoder() {
-        let pkts: [&[u8]; 3] = [&[0xF8, 0x81, 0x22, 0x53, 0x07, 0x99], &[0xF8, 0x11, 0x93, 0xAB], &[0xF8, 0xFF, 0x01, 0x02, 0x40]];
+        let pkts: [&[u8]; 3] = [
+            &[0xF8, 0x81, 0x22, 0x53, 0x07, 0x99],
+            &[0xF8, 0x11, 0x93, 0xAB],
+            &[0xF8, 0xFF, 0x01, 0x02, 0x40],
+        ];
         let run = |d: &mut OpusDecoder| {
             let mut out = Vec::new();
             for p in pkts {
@@ -1399,5 +1560,36 @@ mod tests {
         soft_clip(&mut quiet, 2, &mut mem);
         assert_eq!(quiet, before);
         assert_eq!(mem, [0.0, 0.0]);
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(0xdec0_0de5);
+        for round in 0..40 {
+            let fs = SAMPLE_RATES[round % 5];
+            let ch = 1 + round % 2;
+            let mut d = OpusDecoder::new(fs, ch).unwrap();
+            d.set_gain(rng.gen_range(-32768..=32767)).unwrap();
+            let mut f = vec![0f32; 7000 * 2];
+            let mut s = vec![0i16; 7000 * 2];
+            let mut w = vec![0i32; 7000 * 2];
+            for _ in 0..60 {
+                let len = rng.gen_range(0..200);
+                let pkt: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+                let frame_size = rng.gen_range(0..7000);
+                let fec = rng.gen_bool(0.2);
+                let packet = if rng.gen_bool(0.15) { None } else { Some(&pkt[..]) };
+                let n = match rng.gen_range(0..3) {
+                    0 => d.decode_float(packet, &mut f, frame_size, fec),
+                    1 => d.decode(packet, &mut s, frame_size, fec),
+                    _ => d.decode24(packet, &mut w, frame_size, fec),
+                };
+                if let Ok(n) = n {
+                    assert!(n <= frame_size.max(1));
+                }
+            }
+        }
     }
 }

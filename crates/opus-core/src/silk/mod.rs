@@ -41,8 +41,7 @@ pub mod tables {
 }
 
 pub mod decode_core;
-// Needs `plc` and `cng`; enable together with them.
-// pub mod decode_frame;
+pub mod decode_frame;
 pub mod decode_indices;
 pub mod decode_parameters;
 pub mod decode_pitch;
@@ -52,12 +51,12 @@ pub mod interpolate;
 pub mod nlsf;
 
 // Stages written alongside (SILK glue); uncomment as their files land.
-// pub mod resampler;
-// pub mod resampler_rom;
-// pub mod stereo;
-// pub mod plc;
-// pub mod cng;
-// pub mod dec_api;
+pub mod resampler;
+pub mod resampler_rom;
+pub mod stereo;
+pub mod plc;
+pub mod cng;
+pub mod dec_api;
 
 pub use structs::{
     CondCoding, DecoderControl, DecoderState, LostFlag, NlsfCodebook, SideInfoIndices,

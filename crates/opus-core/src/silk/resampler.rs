@@ -330,7 +330,8 @@ impl Resampler {
             );
             // The 2x-upsampled batch spans n_in << 17 in Q16 units.
             let max_index_q16 = (n_in as i32) << 17;
-            out_pos += iir_fir_interpolate(&mut out[out_pos.min(out.len())..], &buf, max_index_q16, step);
+            let pos = out_pos.min(out.len());
+            out_pos += iir_fir_interpolate(&mut out[pos..], &buf, max_index_q16, step);
             input = &input[n_in..];
             if input.is_empty() {
                 break;
@@ -359,8 +360,9 @@ impl Resampler {
             self.s_iir[0] = s_ar2[0];
             self.s_iir[1] = s_ar2[1];
             let max_index_q16 = (n_in as i32) << 16;
+            let pos = out_pos.min(out.len());
             out_pos += down_fir_interpolate(
-                &mut out[out_pos.min(out.len())..],
+                &mut out[pos..],
                 &buf,
                 fir_coefs,
                 order,
@@ -401,7 +403,7 @@ fn iir_fir_interpolate(out: &mut [i16], buf: &[i16], max_index_q16: i32, step_q1
         res_q15 = smlabb(res_q15, x[5] as i32, g[2] as i32);
         res_q15 = smlabb(res_q15, x[6] as i32, g[1] as i32);
         res_q15 = smlabb(res_q15, x[7] as i32, g[0] as i32);
-        out[written] = sat16(rshift_round(res_q15, 15)) as i16;
+        out[written] = sat16(rshift_round(res_q15, 15));
         written += 1;
         index_q16 += step_q16;
     }
@@ -450,7 +452,7 @@ fn down_fir_interpolate(
             }
             acc
         };
-        out[written] = sat16(rshift_round(res_q6, 6)) as i16;
+        out[written] = sat16(rshift_round(res_q6, 6));
         written += 1;
         index_q16 += step_q16;
     }
@@ -478,7 +480,7 @@ pub fn up2_hq(s: &mut [i32; MAX_IIR_ORDER], out: &mut [i16], input: &[i16]) {
         let xx = smlawb(y, y, UP2_HQ_0[2] as i32);
         let even = s[2] + xx;
         s[2] = out2 + xx;
-        pair[0] = sat16(rshift_round(even, 10)) as i16;
+        pair[0] = sat16(rshift_round(even, 10));
 
         // Odd phase.
         let y = in32 - s[3];
@@ -494,7 +496,7 @@ pub fn up2_hq(s: &mut [i32; MAX_IIR_ORDER], out: &mut [i16], input: &[i16]) {
         let odd = s[5] + xx;
         s[5] = out2 + xx;
         if let Some(o) = pair.get_mut(1) {
-            *o = sat16(rshift_round(odd, 10)) as i16;
+            *o = sat16(rshift_round(odd, 10));
         }
     }
 }
@@ -533,7 +535,7 @@ pub fn down2(s: &mut [i32; 2], out: &mut [i16], input: &[i16]) {
         out32 += x;
         s[1] = in32 + x;
 
-        *o = sat16(rshift_round(out32, 11)) as i16;
+        *o = sat16(rshift_round(out32, 11));
     }
 }
 
@@ -567,7 +569,7 @@ pub fn down2_3(s: &mut [i32; DOWN2_3_STATE_LEN], out: &mut [i16], input: &[i16])
             res_q6 = smlawb(res_q6, x[2], c[5] as i32);
             res_q6 = smlawb(res_q6, x[3], c[4] as i32);
             if let Some(o) = out.get_mut(written) {
-                *o = sat16(rshift_round(res_q6, 6)) as i16;
+                *o = sat16(rshift_round(res_q6, 6));
                 written += 1;
             }
             let mut res_q6 = smulwb(x[1], c[4] as i32);
@@ -575,7 +577,7 @@ pub fn down2_3(s: &mut [i32; DOWN2_3_STATE_LEN], out: &mut [i16], input: &[i16])
             res_q6 = smlawb(res_q6, x[3], c[3] as i32);
             res_q6 = smlawb(res_q6, x[4], c[2] as i32);
             if let Some(o) = out.get_mut(written) {
-                *o = sat16(rshift_round(res_q6, 6)) as i16;
+                *o = sat16(rshift_round(res_q6, 6));
                 written += 1;
             }
             pos += 3;
@@ -589,4 +591,210 @@ pub fn down2_3(s: &mut [i32; DOWN2_3_STATE_LEN], out: &mut [i16], input: &[i16])
     }
     s[..ORDER].copy_from_slice(&buf[n_in..n_in + ORDER]);
     written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RNG_SEED: u32 = 0x5eed_0001;
+
+    fn xorshift(s: &mut u32) -> u32 {
+        *s ^= *s << 13;
+        *s ^= *s >> 17;
+        *s ^= *s << 5;
+        *s
+    }
+
+    const DEC_IN: [i32; 3] = [8000, 12000, 16000];
+    const ALL: [i32; 5] = [8000, 12000, 16000, 24000, 48000];
+
+    /// Every supported (input, output, encoder) triple.
+    fn all_pairs() -> Vec<(i32, i32, bool)> {
+        let mut v = Vec::new();
+        for &i in &DEC_IN {
+            for &o in &ALL {
+                v.push((i, o, false));
+            }
+        }
+        for &i in &ALL {
+            for &o in &DEC_IN {
+                v.push((i, o, true));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn methods_follow_the_rate_matrix() {
+        use ResamplerMethod::*;
+        let m = |i, o, e| Resampler::new(i, o, e).unwrap().method();
+        assert_eq!(m(16000, 16000, false), Copy);
+        assert_eq!(m(8000, 16000, false), Up2Hq);
+        assert_eq!(m(12000, 24000, false), Up2Hq);
+        assert_eq!(m(8000, 12000, false), IirFir);
+        assert_eq!(m(16000, 48000, false), IirFir);
+        assert_eq!(m(16000, 8000, false), DownFir);
+        assert_eq!(m(48000, 8000, true), DownFir);
+        assert_eq!(m(24000, 16000, true), DownFir);
+    }
+
+    #[test]
+    fn unsupported_rates_are_rejected() {
+        assert!(Resampler::new(44100, 48000, false).is_err());
+        assert!(Resampler::new(24000, 48000, false).is_err());
+        assert!(Resampler::new(16000, 24000, true).is_err());
+        assert!(Resampler::new(16000, 0, false).is_err());
+    }
+
+    #[test]
+    fn output_lengths_for_every_pair_and_frame_size() {
+        for (fs_in, fs_out, enc) in all_pairs() {
+            let mut r = Resampler::new(fs_in, fs_out, enc).unwrap();
+            for ms in [10usize, 20, 5, 1, 20, 10] {
+                let n_in = ms * fs_in as usize / 1000;
+                let mut input = vec![0i16; n_in];
+                input[0] = 20000;
+                let mut out = vec![0i16; 960 * 2];
+                let n = r.process(&mut out, &input).unwrap();
+                assert_eq!(n, ms * fs_out as usize / 1000, "{fs_in}->{fs_out} {ms} ms");
+                assert_eq!(n, r.output_len(n_in));
+            }
+        }
+    }
+
+    #[test]
+    fn impulse_response_is_finite_and_nonzero() {
+        for (fs_in, fs_out, enc) in all_pairs() {
+            let mut r = Resampler::new(fs_in, fs_out, enc).unwrap();
+            let n_in = 20 * fs_in as usize / 1000;
+            let mut input = vec![0i16; n_in];
+            input[n_in / 4] = 16384;
+            let mut out = vec![0i16; 960];
+            let n = r.process(&mut out, &input).unwrap();
+            let peak = out[..n].iter().map(|&x| (x as i32).abs()).max().unwrap();
+            assert!(peak > 1000, "{fs_in}->{fs_out}: peak {peak}");
+            // The tail dies out after the impulse.
+            let zeros = vec![0i16; n_in];
+            for _ in 0..5 {
+                r.process(&mut out, &zeros).unwrap();
+            }
+            assert!(out[..n].iter().all(|&x| x.abs() <= 1), "{fs_in}->{fs_out} rings");
+        }
+    }
+
+    #[test]
+    fn sine_keeps_its_level() {
+        for (fs_in, fs_out, enc) in all_pairs() {
+            let mut r = Resampler::new(fs_in, fs_out, enc).unwrap();
+            let n_in = 20 * fs_in as usize / 1000;
+            let amp = 10000.0f64;
+            let mut t = 0usize;
+            let mut energy = 0f64;
+            let mut count = 0usize;
+            let mut out = vec![0i16; 960];
+            for frame in 0..10 {
+                let input: Vec<i16> = (0..n_in)
+                    .map(|_| {
+                        let x = amp * (2.0 * std::f64::consts::PI * 440.0 * t as f64 / fs_in as f64).sin();
+                        t += 1;
+                        x.round() as i16
+                    })
+                    .collect();
+                let n = r.process(&mut out, &input).unwrap();
+                if frame >= 2 {
+                    energy += out[..n].iter().map(|&x| (x as f64).powi(2)).sum::<f64>();
+                    count += n;
+                }
+            }
+            let rms = (energy / count as f64).sqrt();
+            let want = amp / 2f64.sqrt();
+            assert!((rms / want - 1.0).abs() < 0.1, "{fs_in}->{fs_out}: rms {rms} vs {want}");
+        }
+    }
+
+    #[test]
+    fn deterministic_and_clone_continues_identically() {
+        let mut s = RNG_SEED;
+        for (fs_in, fs_out, enc) in all_pairs() {
+            let mut a = Resampler::new(fs_in, fs_out, enc).unwrap();
+            let mut b = Resampler::new(fs_in, fs_out, enc).unwrap();
+            let n_in = 10 * fs_in as usize / 1000;
+            let (mut oa, mut ob) = (vec![0i16; 480], vec![0i16; 480]);
+            for _ in 0..3 {
+                let input: Vec<i16> = (0..n_in).map(|_| xorshift(&mut s) as i16 >> 2).collect();
+                a.process(&mut oa, &input).unwrap();
+                b.process(&mut ob, &input).unwrap();
+                assert_eq!(oa, ob);
+            }
+            let mut c = a.clone();
+            let input: Vec<i16> = (0..n_in).map(|_| xorshift(&mut s) as i16).collect();
+            a.process(&mut oa, &input).unwrap();
+            c.process(&mut ob, &input).unwrap();
+            assert_eq!(oa, ob);
+        }
+    }
+
+    #[test]
+    fn full_scale_noise_does_not_overflow() {
+        let mut s = RNG_SEED;
+        for (fs_in, fs_out, enc) in all_pairs() {
+            let mut r = Resampler::new(fs_in, fs_out, enc).unwrap();
+            let n_in = 20 * fs_in as usize / 1000;
+            let mut out = vec![0i16; 960];
+            for k in 0..6 {
+                let input: Vec<i16> = (0..n_in)
+                    .map(|i| match k {
+                        // Worst case for the filters: full-scale square waves.
+                        0 => if i % 2 == 0 { i16::MAX } else { i16::MIN },
+                        1 => if (i / 3) % 2 == 0 { i16::MAX } else { i16::MIN },
+                        _ => xorshift(&mut s) as i16,
+                    })
+                    .collect();
+                r.process(&mut out, &input).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn copy_delays_by_the_decoder_delay() {
+        let mut r = Resampler::new(16000, 16000, false).unwrap();
+        let input: Vec<i16> = (0..160).map(|i| i as i16 + 1).collect();
+        let mut out = vec![0i16; 160];
+        r.process(&mut out, &input).unwrap();
+        // 12 samples of delay at 16 kHz, as libopus's delay table says.
+        assert_eq!(&out[..12], &[0; 12]);
+        assert_eq!(&out[12..], &input[..148]);
+    }
+
+    #[test]
+    fn bad_buffers_are_errors() {
+        let mut r = Resampler::new(8000, 48000, false).unwrap();
+        let mut out = vec![0i16; 100];
+        assert!(matches!(r.process(&mut out, &[0; 7]), Err(Error::BadArg(_))));
+        assert_eq!(
+            r.process(&mut out, &[0; 80]),
+            Err(Error::BufferTooSmall { needed: 480, got: 100 })
+        );
+        let mut empty = Resampler::default();
+        assert_eq!(empty.process(&mut out, &[0; 80]), Ok(0));
+    }
+
+    #[test]
+    fn down2_and_down2_3_lengths_and_dc_gain() {
+        let input = vec![8000i16; 480];
+        let mut s2 = [0i32; 2];
+        let mut out = vec![0i16; 480];
+        down2(&mut s2, &mut out[..240], &input);
+        assert!((out[239] as i32 - 8000).abs() < 80, "down2 dc {}", out[239]);
+
+        let mut s3 = [0i32; DOWN2_3_STATE_LEN];
+        let n = down2_3(&mut s3, &mut out, &input);
+        assert_eq!(n, 320);
+        assert!((out[n - 1] as i32 - 8000).abs() < 400, "down2_3 dc {}", out[n - 1]);
+        // Long input crosses the internal batch boundary.
+        let long = vec![1000i16; 1440];
+        let mut out = vec![0i16; 960];
+        assert_eq!(down2_3(&mut s3, &mut out, &long), 960);
+    }
 }
