@@ -142,7 +142,6 @@ impl Decoder {
     /// - [`Error::BufferTooSmall`]: `pcm` cannot hold the packet.
     /// - [`Error::Internal`]: a frame read past its end; the audio is still written, as
     ///   libopus does.
-    /// - [`Error::Unsupported`]: the packet needs a codec part not built yet (SILK).
     pub fn decode<S: Sample>(&mut self, packet: &[u8], pcm: &mut [S]) -> Result<usize, Error> {
         if packet.is_empty() {
             return Err(Error::InvalidPacket("empty packet"));

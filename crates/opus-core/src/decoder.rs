@@ -24,15 +24,19 @@
 //! Everything is sized in [`OpusDecoder::new`]; decoding does not allocate.
 //! The output is bit-exact with libopus's float build.
 //!
-//! SILK is reached through a small private adapter. Until the SILK decoder
-//! is in this crate, SILK and hybrid frames return
-//! [`Error::Unsupported`].
+//! SILK ([`crate::silk::dec_api`]) is reached through a small private
+//! adapter that keeps libopus's control block and turns SILK's 16-bit output
+//! into floats. Neural concealment enters through [`Concealment`], which
+//! lends one model to both codecs.
 
 use crate::celt::decoder::CeltDecoder;
 use crate::celt::mathops::{celt_exp2, max32, min32};
 use crate::celt::plc::NeuralConcealment;
 use crate::packet::{framing, Bandwidth, Mode, Toc};
 use crate::range_coder::RangeDecoder;
+use crate::silk::dec_api::{DecControl, SilkDecoder, MAX_OUTPUT_SAMPLES_PER_CHANNEL};
+use crate::silk::plc::DeepPlc;
+use crate::silk::LostFlag;
 use crate::Error;
 
 /// The longest packet, 120 ms, in samples per channel at 48 kHz.
@@ -57,76 +61,89 @@ const REDUNDANCY_MIN_BITS_HYBRID_EXTRA: i32 = 20;
 /// The supported API sample rates.
 const SAMPLE_RATES: [u32; 5] = [48000, 24000, 16000, 12000, 8000];
 
-/// What SILK is asked to do with a frame (libopus `lostFlag`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SilkLoss {
-    /// Decode the frame's regular data.
-    None,
-    /// The packet is lost: conceal.
-    Lost,
-    /// Decode the frame's LBRR data (or conceal when it has none).
-    Fec,
-}
-
-/// What the Opus layer tells SILK for each call (libopus
-/// `silk_DecControlStruct`). It persists across calls and across resets,
-/// as in libopus: concealment reuses the last packet's internal rate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct SilkControl {
-    /// Output rate in Hz.
-    api_sample_rate: u32,
-    /// Output channels.
-    channels_api: usize,
-    /// Channels coded in the stream (0 until a SILK packet arrives).
-    channels_internal: usize,
-    /// SILK's internal rate: 8, 12 or 16 kHz (0 until a SILK packet arrives).
-    internal_sample_rate: u32,
-    /// Frame duration asked for, 10, 20, 40 or 60 ms.
-    payload_size_ms: u32,
-    /// Whether neural concealment may run (complexity 5 and above).
-    enable_deep_plc: bool,
+/// Neural concealment (deep PLC, and DRED audio queued in it) as the Opus
+/// decoder hands it to its two codecs.
+///
+/// libopus drives one `LPCNetPLCState` from both SILK and CELT; here one
+/// model object implements both codecs' interfaces and lends either on
+/// request, so that a single `&mut` reaches both.
+pub trait Concealment {
+    /// The model as CELT's concealment uses it.
+    fn celt(&mut self) -> &mut dyn NeuralConcealment;
+    /// The model as SILK's concealment uses it.
+    fn silk(&mut self) -> &mut dyn DeepPlc;
 }
 
 /// The link between the Opus layer and the SILK decoder (libopus
-/// `silk_Decode`, `silk_ResetDecoder`, `prevPitchLag`).
+/// `silk_Decode` with its `silk_DecControlStruct`, `silk_ResetDecoder`).
 ///
-/// SILK is not in this crate yet: every decode reports
-/// [`Error::Unsupported`], which the Opus layer passes on.
+/// The control block persists across calls and across resets, as in
+/// libopus: concealment reuses the last packet's internal rate and channels.
 #[derive(Debug, Clone)]
 struct SilkLink {
-    prev_pitch_lag: i32,
+    decoder: Box<SilkDecoder>,
+    control: DecControl,
+    /// SILK's 16-bit output for one call, before conversion to float.
+    pcm: Vec<i16>,
 }
 
 impl SilkLink {
     /// Whether SILK frames can be decoded.
-    const AVAILABLE: bool = false;
+    const AVAILABLE: bool = true;
 
-    fn new(_sample_rate: u32, _channels: usize) -> Self {
-        SilkLink { prev_pitch_lag: 0 }
+    fn new(sample_rate: u32, channels: usize) -> Self {
+        SilkLink {
+            decoder: Box::new(SilkDecoder::new()),
+            control: DecControl {
+                n_channels_api: channels,
+                n_channels_internal: 0,
+                api_sample_rate: sample_rate as i32,
+                internal_sample_rate: 0,
+                payload_size_ms: 0,
+                enable_deep_plc: false,
+                prev_pitch_lag: 0,
+            },
+            pcm: vec![0; MAX_OUTPUT_SAMPLES_PER_CHANNEL * 2],
+        }
     }
 
     /// Clears SILK's stream state (libopus `silk_ResetDecoder`).
     fn reset(&mut self) {
-        self.prev_pitch_lag = 0;
+        self.decoder.reset();
     }
 
-    /// Decodes (or conceals) one SILK frame into `out` at the API rate and
-    /// returns the samples written per channel.
+    /// Decodes (or conceals, or recovers from LBRR) one SILK frame into
+    /// `out` at the API rate and returns the samples written per channel.
+    /// SILK's 16-bit samples become floats divided by 32768, as libopus's
+    /// float build does (`INT16TORES`).
     fn decode(
         &mut self,
-        _control: &SilkControl,
-        _loss: SilkLoss,
-        _new_packet: bool,
-        _dec: &mut RangeDecoder<'_>,
-        _out: &mut [f32],
-        _neural: Option<&mut dyn NeuralConcealment>,
+        loss: LostFlag,
+        new_packet: bool,
+        dec: &mut RangeDecoder<'_>,
+        out: &mut [f32],
+        neural: Option<&mut dyn DeepPlc>,
     ) -> Result<usize, Error> {
-        Err(Error::Unsupported("SILK decoding not available yet"))
+        let n = self.decoder.decode(
+            &mut self.control,
+            loss,
+            new_packet,
+            dec,
+            &mut self.pcm,
+            neural,
+        )?;
+        let count = (n * self.control.n_channels_api)
+            .min(out.len())
+            .min(self.pcm.len());
+        for (o, &x) in out[..count].iter_mut().zip(&self.pcm[..count]) {
+            *o = f32::from(x) * (1.0 / 32768.0);
+        }
+        Ok(n)
     }
 
-    /// Pitch lag of the last SILK frame, at the API rate.
+    /// Pitch lag of the last SILK frame at 48 kHz, 0 if unvoiced.
     fn prev_pitch_lag(&self) -> i32 {
-        self.prev_pitch_lag
+        self.control.prev_pitch_lag
     }
 }
 
@@ -200,7 +217,6 @@ struct Scratch {
 #[derive(Debug, Clone)]
 pub struct OpusDecoder {
     config: DecoderConfig,
-    silk_control: SilkControl,
     celt: CeltDecoder,
     silk: SilkLink,
     st: DecoderState,
@@ -235,14 +251,6 @@ impl OpusDecoder {
         let max_packet = (sample_rate / 25 * 3) as usize;
         Ok(OpusDecoder {
             config,
-            silk_control: SilkControl {
-                api_sample_rate: sample_rate,
-                channels_api: channels,
-                channels_internal: 0,
-                internal_sample_rate: 0,
-                payload_size_ms: 0,
-                enable_deep_plc: false,
-            },
             celt,
             silk: SilkLink::new(sample_rate, channels),
             st: DecoderState::new(&config),
@@ -401,9 +409,9 @@ impl OpusDecoder {
     /// - [`Error::BufferTooSmall`]: `pcm` is shorter than
     ///   `frame_size * channels`, or the packet is longer than `frame_size`.
     /// - [`Error::InvalidPacket`]: the packet is malformed.
-    /// - [`Error::Internal`]: a CELT frame read past its end (libopus
-    ///   `OPUS_INTERNAL_ERROR`); the audio is written anyway.
-    /// - [`Error::Unsupported`]: the packet needs SILK, not built yet.
+    /// - [`Error::Internal`]: a CELT frame read past its end, or SILK
+    ///   rejected a frame (libopus `OPUS_INTERNAL_ERROR`); for CELT the
+    ///   audio is written anyway.
     pub fn decode_float(
         &mut self,
         packet: Option<&[u8]>,
@@ -426,7 +434,7 @@ impl OpusDecoder {
         pcm: &mut [f32],
         frame_size: usize,
         decode_fec: bool,
-        neural: Option<&mut dyn NeuralConcealment>,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         if frame_size == 0 {
             return Err(Error::BadArg("opus decoder: frame_size must be positive"));
@@ -624,7 +632,7 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
         soft_clip: bool,
-        mut neural: Option<&mut dyn NeuralConcealment>,
+        mut neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         let ch = self.config.channels;
         let fs = self.config.sample_rate;
@@ -750,7 +758,7 @@ impl OpusDecoder {
         pcm: &mut [f32],
         frame_size: usize,
         decode_fec: bool,
-        neural: Option<&mut dyn NeuralConcealment>,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         let mut transition = std::mem::take(&mut self.scratch.transition);
         let mut redundant = std::mem::take(&mut self.scratch.redundant);
@@ -775,7 +783,7 @@ impl OpusDecoder {
         pcm: &mut [f32],
         frame_size: usize,
         decode_fec: bool,
-        mut neural: Option<&mut dyn NeuralConcealment>,
+        mut neural: Option<&mut dyn Concealment>,
         transition_pcm: &mut [f32],
         redundant_audio: &mut [f32],
     ) -> Result<usize, Error> {
@@ -905,10 +913,10 @@ impl OpusDecoder {
                 self.silk.reset();
             }
             // SILK conceals no less than 10 ms.
-            self.silk_control.payload_size_ms = (10).max(1000 * audiosize / fs) as u32;
+            self.silk.control.payload_size_ms = (10).max(1000 * audiosize / fs) as i32;
             if data.is_some() {
-                self.silk_control.channels_internal = self.st.stream_channels;
-                self.silk_control.internal_sample_rate = if mode == Mode::SilkOnly {
+                self.silk.control.n_channels_internal = self.st.stream_channels;
+                self.silk.control.internal_sample_rate = if mode == Mode::SilkOnly {
                     match bandwidth {
                         Some(Bandwidth::Narrowband) => 8000,
                         Some(Bandwidth::Mediumband) => 12000,
@@ -918,13 +926,13 @@ impl OpusDecoder {
                     16000
                 };
             }
-            self.silk_control.enable_deep_plc = self.config.complexity >= 5;
+            self.silk.control.enable_deep_plc = self.config.complexity >= 5;
             let loss = if data.is_none() {
-                SilkLoss::Lost
+                LostFlag::PacketLost
             } else if decode_fec {
-                SilkLoss::Fec
+                LostFlag::DecodeLbrr
             } else {
-                SilkLoss::None
+                LostFlag::DecodeNormal
             };
             let mut silk_buf = std::mem::take(&mut self.scratch.silk);
             let result = self.decode_silk(
@@ -1057,7 +1065,7 @@ impl OpusDecoder {
                 pcm,
                 celt_frame_size,
                 celt_accum,
-                neural,
+                neural.map(|n| n.celt()),
             );
             self.st.range_final = self.celt.final_range();
         } else {
@@ -1165,28 +1173,27 @@ impl OpusDecoder {
     /// Runs SILK until `frame_size` samples per channel are in `out`.
     fn decode_silk(
         &mut self,
-        loss: SilkLoss,
+        loss: LostFlag,
         dec: &mut RangeDecoder<'_>,
         out: &mut [f32],
         frame_size: usize,
-        mut neural: Option<&mut dyn NeuralConcealment>,
+        mut neural: Option<&mut dyn Concealment>,
     ) -> Result<(), Error> {
         let ch = self.config.channels;
         let mut decoded = 0;
         loop {
             let at = (decoded * ch).min(out.len());
             let result = self.silk.decode(
-                &self.silk_control,
                 loss,
                 decoded == 0,
                 dec,
                 &mut out[at..],
-                reborrow(&mut neural),
+                reborrow(&mut neural).map(|n| n.silk()),
             );
             let n = match result {
                 Ok(n) => n,
                 Err(e @ Error::Unsupported(_)) => return Err(e),
-                Err(_) if loss != SilkLoss::None => {
+                Err(_) if loss != LostFlag::DecodeNormal => {
                     // A failed concealment is not fatal: silence instead.
                     let end = (at + frame_size * ch).min(out.len());
                     out[at..end].fill(0.0);
@@ -1206,9 +1213,7 @@ impl OpusDecoder {
 }
 
 /// Lends the concealment hook to one more call.
-fn reborrow<'s>(
-    neural: &'s mut Option<&mut dyn NeuralConcealment>,
-) -> Option<&'s mut dyn NeuralConcealment> {
+fn reborrow<'s>(neural: &'s mut Option<&mut dyn Concealment>) -> Option<&'s mut dyn Concealment> {
     match neural {
         Some(n) => Some(&mut **n),
         None => None,
@@ -1481,14 +1486,16 @@ mod tests {
     }
 
     #[test]
-    fn silk_reports_unsupported() {
+    fn silk_and_hybrid_frames_decode() {
         let mut d = OpusDecoder::new(16000, 1).unwrap();
-        let pkt = [0x08u8, 0x12, 0x34, 0x56, 0x78];
+        // SILK WB 20 ms, then hybrid FB 20 ms, then a loss in hybrid mode.
+        let silk = [0x48u8, 0x12, 0x34, 0x56, 0x78, 0x9A];
+        let hybrid = [0x78u8, 0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0, 0x11];
         let mut pcm = vec![0f32; 320];
-        assert!(matches!(
-            d.decode_float(Some(&pkt), &mut pcm, 320, false),
-            Err(Error::Unsupported(_))
-        ));
+        assert_eq!(d.decode_float(Some(&silk), &mut pcm, 320, false), Ok(320));
+        assert_eq!(d.decode_float(Some(&hybrid), &mut pcm, 320, false), Ok(320));
+        assert_eq!(d.decode_float(None, &mut pcm, 320, false), Ok(320));
+        assert!(OpusDecoder::supports_mode(Mode::SilkOnly));
     }
 
     #[test]
@@ -1580,7 +1587,11 @@ mod tests {
                 let pkt: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
                 let frame_size = rng.gen_range(0..7000);
                 let fec = rng.gen_bool(0.2);
-                let packet = if rng.gen_bool(0.15) { None } else { Some(&pkt[..]) };
+                let packet = if rng.gen_bool(0.15) {
+                    None
+                } else {
+                    Some(&pkt[..])
+                };
                 let n = match rng.gen_range(0..3) {
                     0 => d.decode_float(packet, &mut f, frame_size, fec),
                     1 => d.decode(packet, &mut s, frame_size, fec),
