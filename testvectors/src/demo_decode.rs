@@ -318,3 +318,67 @@ mod tests {
         assert_eq!(out.stats.fec + out.stats.plc + out.stats.dred, 1);
     }
 }
+
+/// The dred-opus decoder (`opus_core::decoder::OpusDecoder`, what `dred_opus::Decoder` wraps)
+/// as a [`DemoDecoder`].
+///
+/// DRED decoding is not implemented yet: [`DemoDecoder::dred_parse`] answers libopus's
+/// `OPUS_UNIMPLEMENTED`, which makes opus_demo's logic fall back to concealment, and deep PLC
+/// is not wired, so rows whose losses libopus conceals with a neural model cannot match yet.
+pub struct DredOpusDecoder {
+    rate: u32,
+    dec: opus_core::decoder::OpusDecoder,
+}
+
+impl DredOpusDecoder {
+    /// A decoder for `config`.
+    ///
+    /// # Errors
+    ///
+    /// The libopus-style code of a rejected rate, channel count or complexity.
+    pub fn new(config: DecodeConfig) -> Result<Self, crate::Error> {
+        let err = |context: &'static str| move |e: opus_core::Error| crate::Error::Opus { context, code: e.libopus_code() };
+        let mut dec = opus_core::decoder::OpusDecoder::new(config.rate, config.channels).map_err(err("creating decoder"))?;
+        dec.set_complexity(config.complexity).map_err(err("setting decoder complexity"))?;
+        Ok(DredOpusDecoder { rate: config.rate, dec })
+    }
+}
+
+impl DemoDecoder for DredOpusDecoder {
+    fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    fn channels(&self) -> usize {
+        self.dec.channels()
+    }
+
+    fn decode(&mut self, packet: Option<&[u8]>, pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
+        self.dec.decode_float(packet, pcm, frame_size, false).map_err(|e| e.libopus_code())
+    }
+
+    fn decode_fec(&mut self, packet: &[u8], pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
+        self.dec.decode_float(Some(packet), pcm, frame_size, true).map_err(|e| e.libopus_code())
+    }
+
+    fn dred_parse(&mut self, _packet: &[u8], _max_dred_samples: i32) -> Result<i32, i32> {
+        // OPUS_UNIMPLEMENTED until the DRED decoder lands.
+        Err(-5)
+    }
+
+    fn dred_decode(&mut self, _dred_offset: i32, _pcm: &mut [f32], _frame_size: usize) -> Result<usize, i32> {
+        Err(-5)
+    }
+
+    fn has_lbrr(&self, packet: &[u8]) -> bool {
+        opus_core::packet::has_lbrr(packet).unwrap_or(true)
+    }
+
+    fn final_range(&mut self) -> u32 {
+        self.dec.final_range()
+    }
+
+    fn last_packet_duration(&mut self) -> i32 {
+        self.dec.last_packet_duration() as i32
+    }
+}

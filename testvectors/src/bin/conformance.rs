@@ -59,12 +59,13 @@ fn parse_args() -> Result<Args> {
 fn print_tally(candidate: Candidate, rows: &[runner::Row]) {
     let t = Tally::of(rows);
     println!(
-        "{}: {} rows, {} bit-exact, {} pass, {} diverge (neural, expected), {} fail, {} not decodable",
+        "{}: {} rows, {} bit-exact, {} pass, {} diverge (neural, expected), {} pending (neural), {} fail, {} not decodable",
         candidate.name(),
         t.total(),
         t.bit_exact,
         t.pass,
         t.diverges,
+        t.pending,
         t.fail,
         t.not_decodable
     );
