@@ -19,6 +19,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bench;
 pub mod bitstream;
 pub mod compare;
 pub mod demo_decode;

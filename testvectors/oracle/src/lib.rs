@@ -11,7 +11,9 @@
 //! `unsafe`: every FFI call is wrapped so that callers pass slices and get `Result`s. Errors
 //! are libopus's integer codes.
 
+pub mod features;
 pub mod ffi;
+pub mod nnet;
 
 use core::ffi::{c_int, CStr};
 use core::ptr::{self, NonNull};

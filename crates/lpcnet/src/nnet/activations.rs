@@ -16,8 +16,11 @@ pub enum Activation {
     Tanh,
     /// max(x, 0) (`ACTIVATION_RELU`, 3).
     Relu,
-    /// libopus builds with its softmax shortcut enabled, so this is an identity copy
-    /// (`ACTIVATION_SOFTMAX`, 4).
+    /// Exponentials ([`lpcnet_exp`]) normalised by their sum (`ACTIVATION_SOFTMAX`, 4).
+    ///
+    /// libopus's `nnet.c` defines a `SOFTMAX_HACK` that would make this a copy, but the
+    /// activation code is compiled in another translation unit (`nnet_default.c`) where the
+    /// macro is not defined, so the real softmax runs. No 1.6.1 model uses it.
     Softmax,
     /// x times sigmoid(x) (`ACTIVATION_SWISH`, 5).
     Swish,
@@ -82,8 +85,8 @@ fn clamp_unit(x: f32) -> f32 {
 /// Rational approximation of tanh: `x·(N0 + N1·x² + N2·x⁴) / (D0 + D1·x² + D2·x⁴)` in f32,
 /// Horner form, numerator times x before the division, clamped to [-1, 1].
 ///
-/// As in libopus, a NaN input gives NaN, and |x| above about 1.8e19 also gives NaN
-/// (x² overflows, so the quotient is inf/inf).
+/// As in libopus, a NaN input gives NaN, and so does |x| above about 2.3e9, where the
+/// numerator and denominator both overflow to infinity.
 #[inline]
 pub fn tanh_approx(x: f32) -> f32 {
     const N0: f32 = 952.52801514;
@@ -122,6 +125,7 @@ pub fn lpcnet_exp2(x: f32) -> f32 {
 
 /// e^x as libopus approximates it: [`lpcnet_exp2`] of `x·1.44269504`.
 #[inline]
+#[allow(clippy::approx_constant)] // libopus's literal, kept as written.
 pub fn lpcnet_exp(x: f32) -> f32 {
     lpcnet_exp2(x * 1.44269504f32)
 }
@@ -168,7 +172,26 @@ pub fn compute_activation(output: &mut [f32], input: &[f32], activation: Activat
                 *y = lpcnet_exp(x);
             }
         }
-        Activation::Softmax | Activation::Linear => output.copy_from_slice(input),
+        Activation::Softmax => {
+            for (y, &x) in output.iter_mut().zip(input) {
+                *y = lpcnet_exp(x);
+            }
+            normalise(output);
+        }
+        Activation::Linear => output.copy_from_slice(input),
+    }
+}
+
+/// Divides by the f32 sum as libopus does: the reciprocal `1/(sum + 1e-30)` is taken in
+/// double precision (the constant is a double literal) and rounded to f32 once.
+fn normalise(buf: &mut [f32]) {
+    let mut sum = 0.0f32;
+    for &v in buf.iter() {
+        sum += v;
+    }
+    let inv = (1.0f64 / (f64::from(sum) + 1e-30)) as f32;
+    for v in buf.iter_mut() {
+        *v *= inv;
     }
 }
 
@@ -181,11 +204,16 @@ pub fn compute_activation_inplace(buf: &mut [f32], activation: Activation) {
         Activation::Swish => buf.iter_mut().for_each(|v| *v = *v * sigmoid_approx(*v)),
         Activation::Relu => buf.iter_mut().for_each(|v| *v = relu(*v)),
         Activation::Exp => buf.iter_mut().for_each(|v| *v = lpcnet_exp(*v)),
-        Activation::Softmax | Activation::Linear => {}
+        Activation::Softmax => {
+            buf.iter_mut().for_each(|v| *v = lpcnet_exp(*v));
+            normalise(buf);
+        }
+        Activation::Linear => {}
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -195,10 +223,12 @@ mod tests {
         assert_eq!(tanh_approx(-0.0).to_bits(), (-0.0f32).to_bits());
         assert_eq!(tanh_approx(100.0), 1.0);
         assert_eq!(tanh_approx(-100.0), -1.0);
-        assert_eq!(tanh_approx(1e18), 1.0);
+        assert_eq!(tanh_approx(1e9), 1.0);
+        assert_eq!(tanh_approx(-1e9), -1.0);
         assert!(tanh_approx(f32::NAN).is_nan());
-        // x² overflows: inf/inf is NaN in the reference too.
-        assert!(tanh_approx(1e20).is_nan());
+        // The denominator overflows: inf/inf is NaN in the reference too.
+        assert!(tanh_approx(1e10).is_nan());
+        assert!(tanh_approx(-1e20).is_nan());
         assert!(tanh_approx(f32::INFINITY).is_nan());
         assert!((tanh_approx(0.5) - 0.5f32.tanh()).abs() < 1e-4);
         for i in -400..=400 {
@@ -258,8 +288,11 @@ mod tests {
         assert!(relu(f32::NAN).is_nan());
         let x = [-1.0f32, 0.5, 2.0];
         let mut y = [0.0f32; 3];
-        compute_activation(&mut y, &x, Activation::Softmax);
+        compute_activation(&mut y, &x, Activation::Linear);
         assert_eq!(y, x);
+        compute_activation(&mut y, &x, Activation::Softmax);
+        assert!((y.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(y[2] > y[1] && y[1] > y[0]);
         let mut z = x;
         compute_activation_inplace(&mut z, Activation::Relu);
         assert_eq!(z, [0.0, 0.5, 2.0]);

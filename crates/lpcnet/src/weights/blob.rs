@@ -144,8 +144,9 @@ impl<'a> WeightBlob<'a> {
         if bytes.len() > i32::MAX as usize {
             return Err(WeightsError::BlobTooLarge);
         }
-        // Every record takes at least one header, which bounds the list.
-        let mut records = Vec::with_capacity(bytes.len() / HEADER_SIZE);
+        // Every record takes at least one header, which bounds the list; reserve modestly
+        // and let it grow only as records actually parse.
+        let mut records = Vec::with_capacity((bytes.len() / HEADER_SIZE).min(512));
         let mut offset = 0usize;
         while offset < bytes.len() {
             let remaining = bytes.len() - offset;
@@ -264,6 +265,7 @@ pub fn write_record(out: &mut Vec<u8>, name: &[u8], type_code: i32, data: &[u8])
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};

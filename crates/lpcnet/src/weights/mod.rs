@@ -28,7 +28,7 @@ pub use init::{validate_sparse_index, Conv2dSpec, LinearSpec};
 static DEFAULT_BLOB_BYTES: &[u8] = include_bytes!("../../weights/opus-1.6.1.dnnw");
 
 /// SHA-256 of the embedded blob, checked before the blob is first used.
-pub const DEFAULT_BLOB_SHA256: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub const DEFAULT_BLOB_SHA256: &str = "f4aed08a74ad36089194989e17514f0d9cd17ecde4d5c866470ea764387a84c8";
 
 /// The raw bytes of the embedded default blob (not checked; see [`default_blob`]).
 pub fn default_blob_bytes() -> &'static [u8] {
@@ -233,6 +233,7 @@ impl fmt::Display for WeightsError {
 impl std::error::Error for WeightsError {}
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -130,6 +130,7 @@ pub fn to_hex(digest: &[u8; 32]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -12,7 +12,7 @@
 use super::mathops::celt_udiv;
 use super::mode::CeltMode;
 use super::tables::{LOG2_FRAC_TABLE, NB_EBANDS};
-use crate::range_coder::RangeDecoder;
+use crate::range_coder::{RangeDecoder, RangeEncoder};
 
 /// Fractional bits of allocation quantities: they count eighths of a bit.
 pub const BITRES: i32 = 3;
@@ -104,6 +104,22 @@ pub fn init_caps(m: &CeltMode, cap: &mut [i32], lm: usize, c: usize) {
     }
 }
 
+/// The entropy coder the allocation reads its side information from or writes it to.
+pub enum AllocCoder<'a, 'b> {
+    /// Decode the skip flags and stereo parameters.
+    Decode(&'a mut RangeDecoder<'b>),
+    /// Decide and encode them; `prev` is the previous frame's coded band count and
+    /// `signal_bandwidth` the last band worth coding.
+    Encode {
+        /// The range encoder.
+        enc: &'a mut RangeEncoder<'b>,
+        /// Coded bands of the previous frame (hysteresis of the skip decision).
+        prev: i32,
+        /// Highest band with signal worth coding.
+        signal_bandwidth: i32,
+    },
+}
+
 /// Computes the allocation of bands `start..end` and decodes the skip, intensity and
 /// dual-stereo symbols it depends on (libopus `clt_compute_allocation`, decoder side).
 ///
@@ -125,7 +141,7 @@ pub fn init_caps(m: &CeltMode, cap: &mut [i32], lm: usize, c: usize) {
 ///
 /// If a slice is shorter than the mode's band count, or `start >= end`.
 #[allow(clippy::too_many_arguments)]
-pub fn clt_compute_allocation(
+fn compute_allocation(
     m: &CeltMode,
     start: usize,
     end: usize,
@@ -141,7 +157,7 @@ pub fn clt_compute_allocation(
     fine_priority: &mut [i32],
     c: usize,
     lm: usize,
-    dec: &mut RangeDecoder<'_>,
+    dec: &mut AllocCoder<'_, '_>,
 ) -> i32 {
     debug_assert!(m.nb_ebands <= NB_EBANDS && start < end && end <= m.nb_ebands);
     let c_i = c as i32;
@@ -263,6 +279,96 @@ pub fn clt_compute_allocation(
     )
 }
 
+/// The decoder side of the allocation (libopus `clt_compute_allocation` with
+/// `encode = 0`); see [`compute_allocation`] for the parameters.
+#[allow(clippy::too_many_arguments)]
+pub fn clt_compute_allocation(
+    m: &CeltMode,
+    start: usize,
+    end: usize,
+    offsets: &[i32],
+    cap: &[i32],
+    alloc_trim: i32,
+    intensity: &mut i32,
+    dual_stereo: &mut bool,
+    total: i32,
+    balance: &mut i32,
+    pulses: &mut [i32],
+    ebits: &mut [i32],
+    fine_priority: &mut [i32],
+    c: usize,
+    lm: usize,
+    dec: &mut RangeDecoder<'_>,
+) -> i32 {
+    compute_allocation(
+        m,
+        start,
+        end,
+        offsets,
+        cap,
+        alloc_trim,
+        intensity,
+        dual_stereo,
+        total,
+        balance,
+        pulses,
+        ebits,
+        fine_priority,
+        c,
+        lm,
+        &mut AllocCoder::Decode(dec),
+    )
+}
+
+/// The encoder side of the allocation (libopus `clt_compute_allocation` with
+/// `encode = 1`): decides and encodes band skipping, and encodes `intensity` (capped
+/// at the coded band count) and `dual_stereo`. `prev` is the previous frame's coded
+/// band count, `signal_bandwidth` the highest band worth keeping.
+#[allow(clippy::too_many_arguments)]
+pub fn clt_compute_allocation_enc(
+    m: &CeltMode,
+    start: usize,
+    end: usize,
+    offsets: &[i32],
+    cap: &[i32],
+    alloc_trim: i32,
+    intensity: &mut i32,
+    dual_stereo: &mut bool,
+    total: i32,
+    balance: &mut i32,
+    pulses: &mut [i32],
+    ebits: &mut [i32],
+    fine_priority: &mut [i32],
+    c: usize,
+    lm: usize,
+    enc: &mut RangeEncoder<'_>,
+    prev: i32,
+    signal_bandwidth: i32,
+) -> i32 {
+    compute_allocation(
+        m,
+        start,
+        end,
+        offsets,
+        cap,
+        alloc_trim,
+        intensity,
+        dual_stereo,
+        total,
+        balance,
+        pulses,
+        ebits,
+        fine_priority,
+        c,
+        lm,
+        &mut AllocCoder::Encode {
+            enc,
+            prev,
+            signal_bandwidth,
+        },
+    )
+}
+
 /// The second half of [`clt_compute_allocation`]: bisects between the two vectors,
 /// decides band skipping, decodes the stereo parameters and splits each band's bits
 /// between fine energy and PVQ (libopus `interp_bits2pulses`).
@@ -288,7 +394,7 @@ fn interp_bits2pulses(
     fine_priority: &mut [i32],
     c: usize,
     lm: usize,
-    dec: &mut RangeDecoder<'_>,
+    dec: &mut AllocCoder<'_, '_>,
 ) -> i32 {
     let c_i = c as i32;
     let alloc_floor = c_i << BITRES;
@@ -352,8 +458,37 @@ fn interp_bits2pulses(
             .wrapping_add(rem);
         // Only bands above the threshold code a skip flag; the rest are skipped.
         if band_bits >= thresh[j].max(alloc_floor + (1 << BITRES)) {
-            if dec.bit_logp(1) {
-                break;
+            match dec {
+                AllocCoder::Decode(d) => {
+                    if d.bit_logp(1) {
+                        break;
+                    }
+                }
+                AllocCoder::Encode {
+                    enc,
+                    prev,
+                    signal_bandwidth,
+                } => {
+                    // Only this decision is the encoder's choice: keep bands with
+                    // enough depth, with some hysteresis against the last frame.
+                    let depth_threshold = if coded_bands > 17 {
+                        if (j as i32) < *prev {
+                            7
+                        } else {
+                            9
+                        }
+                    } else {
+                        0
+                    };
+                    if coded_bands <= start + 2
+                        || (band_bits > (depth_threshold * band_width << lm << BITRES) >> 4
+                            && j as i32 <= *signal_bandwidth)
+                    {
+                        enc.bit_logp(true, 1);
+                        break;
+                    }
+                    enc.bit_logp(false, 1);
+                }
             }
             // The flag cost a bit.
             psum += 1 << BITRES;
@@ -378,7 +513,18 @@ fn interp_bits2pulses(
 
     // Intensity and dual stereo.
     if intensity_rsv > 0 {
-        *intensity = start as i32 + dec.uint((coded_bands + 1 - start) as u32) as i32;
+        match dec {
+            AllocCoder::Decode(d) => {
+                *intensity = start as i32 + d.uint((coded_bands + 1 - start) as u32) as i32;
+            }
+            AllocCoder::Encode { enc, .. } => {
+                *intensity = (*intensity).min(coded_bands as i32);
+                enc.uint(
+                    (*intensity - start as i32) as u32,
+                    (coded_bands + 1 - start) as u32,
+                );
+            }
+        }
     } else {
         *intensity = 0;
     }
@@ -387,7 +533,13 @@ fn interp_bits2pulses(
         dual_stereo_rsv = 0;
     }
     *dual_stereo = if dual_stereo_rsv > 0 {
-        dec.bit_logp(1)
+        match dec {
+            AllocCoder::Decode(d) => d.bit_logp(1),
+            AllocCoder::Encode { enc, .. } => {
+                enc.bit_logp(*dual_stereo, 1);
+                *dual_stereo
+            }
+        }
     } else {
         false
     };

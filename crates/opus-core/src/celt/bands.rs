@@ -17,15 +17,18 @@ use super::alloc::{
 };
 use super::mathops::{
     celt_exp2, celt_inner_prod, celt_rsqrt, celt_sqrt, celt_sudiv, celt_udiv, ec_ilog, frac_mul16,
-    isqrt32, max32, min32,
+    isqrt32, max32, min32, EPSILON,
 };
 use super::mode::{CeltMode, MAX_BAND_SIZE, MAX_LM};
 use super::tables::{
     BIT_DEINTERLEAVE_TABLE, BIT_INTERLEAVE_TABLE, EBANDS_5MS, EXP2_TABLE8, E_MEANS, NB_EBANDS,
     ORDERY_TABLE,
 };
-use super::vq::{alg_unquant, renormalise_vector, SPREAD_AGGRESSIVE};
-use crate::range_coder::RangeDecoder;
+use super::vq::{
+    alg_quant, alg_unquant, renormalise_vector, stereo_itheta, SPREAD_AGGRESSIVE, SPREAD_LIGHT,
+    SPREAD_NONE, SPREAD_NORMAL,
+};
+use crate::range_coder::{RangeDecoder, RangeEncoder};
 
 /// 1/sqrt(2) as libopus writes it (`QCONST32(.70710678f, 31)`), for the Haar steps.
 #[allow(clippy::approx_constant)]
@@ -38,31 +41,39 @@ const ANTI_COLLAPSE_SQRT2: f32 = 1.41421356;
 /// Size of the folding buffer of one channel: the spectrum below the last band.
 const NORM_SIZE: usize = (EBANDS_5MS[NB_EBANDS - 1] as usize) << MAX_LM;
 
-/// The entropy coder that the band recursion reads from.
-///
-/// Only decoding exists so far; the encoder will add a variant holding a range
-/// encoder, and the recursion branches on it where libopus tests `encode`.
+/// The entropy coder that the band recursion reads from or writes to; the
+/// recursion branches on it where libopus tests `encode`.
 #[derive(Debug)]
 pub enum BandCoder<'a, 'b> {
     /// Decode symbols from this range decoder.
     Decode(&'a mut RangeDecoder<'b>),
+    /// Quantise the shapes and encode them with this range encoder.
+    Encode(&'a mut RangeEncoder<'b>),
 }
 
-impl BandCoder<'_, '_> {
+impl<'b> BandCoder<'_, 'b> {
     /// Bits used so far, in eighth-bits.
     #[inline]
     fn tell_frac(&self) -> i32 {
         match self {
             BandCoder::Decode(dec) => dec.tell_frac() as i32,
+            BandCoder::Encode(enc) => enc.tell_frac() as i32,
+        }
+    }
+
+    /// The range encoder, when encoding.
+    #[inline]
+    fn encoder(&mut self) -> Option<&mut RangeEncoder<'b>> {
+        match self {
+            BandCoder::Decode(_) => None,
+            BandCoder::Encode(enc) => Some(enc),
         }
     }
 
     /// Whether this is the encoder.
     #[inline]
     fn encode(&self) -> bool {
-        match self {
-            BandCoder::Decode(_) => false,
-        }
+        matches!(self, BandCoder::Encode(_))
     }
 }
 
@@ -185,13 +196,11 @@ struct BandCtx<'a, 'b> {
     tf_change: i32,
     remaining_bits: i32,
     /// Band amplitudes, for the encoder's stereo decisions.
-    #[allow(dead_code)]
     band_e: Option<&'a [f32]>,
     seed: u32,
-    #[allow(dead_code)]
+    /// Encoder: 0 rounds theta to nearest, -1 down, 1 up (stereo RDO).
     theta_round: i32,
     disable_inv: bool,
-    #[allow(dead_code)]
     avoid_split_noise: bool,
     /// Whether the shapes are reconstructed (always for the decoder).
     resynth: bool,
@@ -212,8 +221,8 @@ struct SplitCtx {
 #[allow(clippy::too_many_arguments)]
 fn compute_theta(
     ctx: &mut BandCtx<'_, '_>,
-    _x: &mut [f32],
-    _y: &mut [f32],
+    x: &mut [f32],
+    y: &mut [f32],
     n: i32,
     b: &mut i32,
     bb: i32,
@@ -236,11 +245,67 @@ fn compute_theta(
     if stereo && i as i32 >= ctx.intensity {
         qn = 1;
     }
-    let tell = ctx.coder.tell_frac();
+    let encode = ctx.coder.encode();
     let mut itheta = 0i32;
+    if encode {
+        // The angle of the (normalised) side over the mid.
+        itheta = stereo_itheta(x, y, stereo, n as usize) >> 16;
+    }
+    let tell = ctx.coder.tell_frac();
     let mut inv = false;
     if qn != 1 {
+        if encode {
+            if !stereo || ctx.theta_round == 0 {
+                itheta = (itheta * qn + 8192) >> 14;
+                if !stereo && ctx.avoid_split_noise && itheta > 0 && itheta < qn {
+                    // If this angle would make the allocation inject noise on one
+                    // side, zero that side instead.
+                    let unquantized = celt_udiv(itheta * 16384, qn);
+                    let imid = i32::from(bitexact_cos(unquantized as i16));
+                    let iside = i32::from(bitexact_cos((16384 - unquantized) as i16));
+                    let delta = frac_mul16((n - 1) << 7, bitexact_log2tan(iside, imid));
+                    if delta > *b {
+                        itheta = qn;
+                    } else if delta < -*b {
+                        itheta = 0;
+                    }
+                }
+            } else {
+                // Round towards 0 or 16384, down or up as asked.
+                let bias = if itheta > 8192 { 32767 / qn } else { -32767 / qn };
+                let down = (qn - 1).min(0.max((itheta * qn + bias) >> 14));
+                itheta = if ctx.theta_round < 0 { down } else { down + 1 };
+            }
+        }
         match &mut ctx.coder {
+            BandCoder::Encode(enc) => {
+                if stereo && n > 2 {
+                    let p0 = 3i32;
+                    let x0 = qn / 2;
+                    let ft = p0 * (x0 + 1) + x0;
+                    let xv = itheta;
+                    let (fl, fh) = if xv <= x0 {
+                        (p0 * xv, p0 * (xv + 1))
+                    } else {
+                        ((xv - 1 - x0) + (x0 + 1) * p0, (xv - x0) + (x0 + 1) * p0)
+                    };
+                    enc.encode(fl as u32, fh as u32, ft as u32);
+                } else if b0 > 1 || stereo {
+                    enc.uint(itheta as u32, (qn + 1) as u32);
+                } else {
+                    let half = qn >> 1;
+                    let ft = (half + 1) * (half + 1);
+                    let (fs, fl) = if itheta <= half {
+                        (itheta + 1, (itheta * (itheta + 1)) >> 1)
+                    } else {
+                        (
+                            qn + 1 - itheta,
+                            ft - (((qn + 1 - itheta) * (qn + 2 - itheta)) >> 1),
+                        )
+                    };
+                    enc.encode(fl as u32, (fl + fs) as u32, ft as u32);
+                }
+            }
             BandCoder::Decode(dec) => {
                 if stereo && n > 2 {
                     // Step pdf: three times likelier up to itheta = 8192.
@@ -285,11 +350,30 @@ fn compute_theta(
         }
         debug_assert!(itheta >= 0);
         itheta = celt_udiv(itheta * 16384, qn);
+        if encode && stereo {
+            if itheta == 0 {
+                intensity_stereo(ctx.mode, x, y, ctx.band_e.unwrap_or(&[]), ctx.i, n as usize);
+            } else {
+                stereo_split(x, y, n as usize);
+            }
+        }
     } else if stereo {
+        if encode {
+            inv = itheta > 8192 && !ctx.disable_inv;
+            if inv {
+                for v in y[..n as usize].iter_mut() {
+                    *v = -*v;
+                }
+            }
+            intensity_stereo(ctx.mode, x, y, ctx.band_e.unwrap_or(&[]), ctx.i, n as usize);
+        }
         if *b > 2 << BITRES && ctx.remaining_bits > 2 << BITRES {
             match &mut ctx.coder {
                 BandCoder::Decode(dec) => inv = dec.bit_logp(2),
+                BandCoder::Encode(enc) => enc.bit_logp(inv, 2),
             }
+        } else {
+            inv = false;
         }
         // Phase inversion can be turned off for downmix-friendly output.
         if ctx.disable_inv {
@@ -339,6 +423,10 @@ fn quant_band_n1(
         if ctx.remaining_bits >= 1 << BITRES {
             match &mut ctx.coder {
                 BandCoder::Decode(dec) => sign = dec.bits(1) != 0,
+                BandCoder::Encode(enc) => {
+                    sign = v[0] < 0.0;
+                    enc.bits(u32::from(sign), 1);
+                }
             }
             ctx.remaining_bits -= 1 << BITRES;
         }
@@ -453,6 +541,9 @@ fn quant_partition(
             match &mut ctx.coder {
                 BandCoder::Decode(dec) => {
                     cm = alg_unquant(x, n, k, ctx.spread, bb as usize, dec, gain);
+                }
+                BandCoder::Encode(enc) => {
+                    cm = alg_quant(x, n, k, ctx.spread, bb as usize, enc, gain, ctx.resynth);
                 }
             }
         } else if ctx.resynth {
@@ -604,6 +695,32 @@ fn quant_band(
     cm
 }
 
+/// Below this band amplitude a channel counts as silent in stereo coding.
+const MIN_STEREO_ENERGY: f32 = 1e-10;
+
+/// Mixes the two channels of band `band` into `x` weighted by their amplitudes, for
+/// intensity stereo (libopus `intensity_stereo`).
+fn intensity_stereo(m: &CeltMode, x: &mut [f32], y: &[f32], band_e: &[f32], band: usize, n: usize) {
+    let left = band_e[band];
+    let right = band_e[band + m.nb_ebands];
+    let norm = EPSILON + celt_sqrt(EPSILON + left * left + right * right);
+    let a1 = left / norm;
+    let a2 = right / norm;
+    for (xv, &yv) in x[..n].iter_mut().zip(&y[..n]) {
+        *xv = a1 * *xv + a2 * yv;
+    }
+}
+
+/// Turns left/right into mid/side (libopus `stereo_split`).
+fn stereo_split(x: &mut [f32], y: &mut [f32], n: usize) {
+    for (xv, yv) in x[..n].iter_mut().zip(y[..n].iter_mut()) {
+        let l = HAAR_SCALE * *xv;
+        let r = HAAR_SCALE * *yv;
+        *xv = l + r;
+        *yv = r - l;
+    }
+}
+
 /// Rebuilds left and right from the mid `x` and the side `y` (libopus `stereo_merge`).
 fn stereo_merge(x: &mut [f32], y: &mut [f32], mid: f32, n: usize) {
     // |X+Y|^2 and |X-Y|^2 as |X|^2 + |Y|^2 +/- 2 X.Y.
@@ -648,6 +765,18 @@ fn quant_band_stereo(
     let orig_fill = fill;
     let mut b = b;
     let mut fill = fill;
+    if let (true, Some(be)) = (ctx.coder.encode(), ctx.band_e) {
+        // A (nearly) silent channel: code the other one on both.
+        let nb = ctx.mode.nb_ebands;
+        let (el, er) = (be[ctx.i], be[nb + ctx.i]);
+        if el < MIN_STEREO_ENERGY || er < MIN_STEREO_ENERGY {
+            if el > er {
+                y[..n].copy_from_slice(&x[..n]);
+            } else {
+                x[..n].copy_from_slice(&y[..n]);
+            }
+        }
+    }
     let sctx = compute_theta(ctx, x, y, n as i32, &mut b, bb, bb, lm, true, &mut fill);
     let inv = sctx.inv;
     let itheta = sctx.itheta;
@@ -670,6 +799,11 @@ fn quant_band_stereo(
         if sbits != 0 {
             match &mut ctx.coder {
                 BandCoder::Decode(dec) => sign = dec.bits(1) as i32,
+                BandCoder::Encode(enc) => {
+                    let (x2, y2) = if c { (&*y, &*x) } else { (&*x, &*y) };
+                    sign = i32::from(x2[0] * y2[1] - x2[1] * y2[0] < 0.0);
+                    enc.bits(sign as u32, 1);
+                }
             }
         }
         let sign = 1 - 2 * sign;
@@ -806,7 +940,7 @@ pub fn quant_all_bands(
     lm: usize,
     coded_bands: i32,
     seed: &mut u32,
-    _complexity: i32,
+    complexity: i32,
     disable_inv: bool,
 ) {
     debug_assert!(end <= mode.eff_ebands && start < end && lm <= MAX_LM);
@@ -824,7 +958,17 @@ pub fn quant_all_bands(
     let mut balance = balance;
     let mut lowband_offset = 0usize;
     let mut update_lowband = true;
-    let resynth = !coder.encode();
+    let encode = coder.encode();
+    // The stereo rate-distortion search codes each band twice and needs the
+    // reconstruction to compare them.
+    let theta_rdo = encode && y.is_some() && !dual_stereo && complexity >= 8;
+    let resynth = !encode || theta_rdo;
+    let mut bytes_save = [0u8; 1275];
+    let mut x_save = [0.0f32; MAX_BAND_SIZE];
+    let mut y_save = [0.0f32; MAX_BAND_SIZE];
+    let mut x_save2 = [0.0f32; MAX_BAND_SIZE];
+    let mut y_save2 = [0.0f32; MAX_BAND_SIZE];
+    let mut norm_save2 = [0.0f32; MAX_BAND_SIZE];
 
     let mut ctx = BandCtx {
         coder,
@@ -928,7 +1072,8 @@ pub fn quant_all_bands(
         // libopus transforms the folding source in a scratch area, the start of the
         // last band of `x`, when the TF change or the block count requires it; that
         // area keeps the result. Mirror it so that `x` matches libopus everywhere.
-        let scratch_used = !last
+        let scratch_used = !encode
+            && !last
             && n > 1
             && effective_lowband.is_some()
             && (tf_change > 0 || ((n / bb as usize) & 1 == 0 && tf_change < 0) || bb > 1);
@@ -989,6 +1134,85 @@ pub fn quant_all_bands(
             };
             let fill = (x_cm | y_cm) as i32;
             x_cm = match y.as_deref_mut() {
+                Some(y) if theta_rdo && (i as i32) < intensity => {
+                    let yb = &mut y[lo..hi];
+                    let be = band_e.unwrap_or(&[]);
+                    let w = compute_channel_weights(be[i], be[i + mode.nb_ebands]);
+                    let dist = |xs: &[f32], x: &[f32], ys: &[f32], y: &[f32]| {
+                        w[0] * celt_inner_prod(xs, x, n) + w[1] * celt_inner_prod(ys, y, n)
+                    };
+                    let (ec_save, nstart, nend) = match ctx.coder.encoder() {
+                        Some(enc) => (
+                            Some(enc.snapshot()),
+                            enc.range_bytes() as usize,
+                            enc.storage() as usize,
+                        ),
+                        None => (None, 0, 0),
+                    };
+                    let ctx_save = (ctx.seed, ctx.remaining_bits, ctx.avoid_split_noise);
+                    x_save[..n].copy_from_slice(xb);
+                    y_save[..n].copy_from_slice(yb);
+
+                    // First pass: theta rounded down.
+                    ctx.theta_round = -1;
+                    let cm2 = quant_band_stereo(
+                        &mut ctx, xb, yb, n, b, bb, lowband, lm as i32, out, fill,
+                    );
+                    let dist0 = dist(&x_save, xb, &y_save, yb);
+                    let ec_save2 = ctx.coder.encoder().map(|e| e.snapshot());
+                    let ctx_save2 = (ctx.seed, ctx.remaining_bits, ctx.avoid_split_noise);
+                    x_save2[..n].copy_from_slice(xb);
+                    y_save2[..n].copy_from_slice(yb);
+                    if !last {
+                        norm_save2[..n].copy_from_slice(&norm[out_off..out_off + n]);
+                    }
+                    let save_len = nend.saturating_sub(nstart).min(bytes_save.len());
+                    if let Some(enc) = ctx.coder.encoder() {
+                        bytes_save[..save_len]
+                            .copy_from_slice(&enc.buffer()[nstart..nstart + save_len]);
+                    }
+
+                    // Second pass from the same state: theta rounded up.
+                    if let (Some(enc), Some(st)) = (ctx.coder.encoder(), ec_save.as_ref()) {
+                        enc.restore(st);
+                    }
+                    (ctx.seed, ctx.remaining_bits, ctx.avoid_split_noise) = ctx_save;
+                    xb.copy_from_slice(&x_save[..n]);
+                    yb.copy_from_slice(&y_save[..n]);
+                    if i == start + 1 {
+                        special_hybrid_folding(mode, &mut norm, norm2_off, start, mm, dual_stereo);
+                    }
+                    ctx.theta_round = 1;
+                    let lowband = effective_lowband.map(|eff| {
+                        lowband_buf[..n].copy_from_slice(&norm[eff..eff + n]);
+                        &mut lowband_buf[..n]
+                    });
+                    let out = if last {
+                        None
+                    } else {
+                        Some(&mut norm[out_off..out_off + n])
+                    };
+                    let mut cm = quant_band_stereo(
+                        &mut ctx, xb, yb, n, b, bb, lowband, lm as i32, out, fill,
+                    );
+                    let dist1 = dist(&x_save, xb, &y_save, yb);
+                    if dist0 >= dist1 {
+                        // Keep the first pass.
+                        cm = cm2;
+                        if let (Some(enc), Some(st)) = (ctx.coder.encoder(), ec_save2.as_ref()) {
+                            enc.restore(st);
+                            enc.buffer_mut()[nstart..nstart + save_len]
+                                .copy_from_slice(&bytes_save[..save_len]);
+                        }
+                        (ctx.seed, ctx.remaining_bits, ctx.avoid_split_noise) = ctx_save2;
+                        xb.copy_from_slice(&x_save2[..n]);
+                        yb.copy_from_slice(&y_save2[..n]);
+                        if !last {
+                            norm[out_off..out_off + n].copy_from_slice(&norm_save2[..n]);
+                        }
+                    }
+                    cm
+                }
                 Some(y) => {
                     ctx.theta_round = 0;
                     quant_band_stereo(
@@ -1021,6 +1245,183 @@ pub fn quant_all_bands(
         ctx.avoid_split_noise = false;
     }
     *seed = ctx.seed;
+}
+
+/// Weights of the two channels' distortion in the stereo RDO: their amplitudes,
+/// each raised by a third of the smaller one (libopus `compute_channel_weights`).
+fn compute_channel_weights(ex: f32, ey: f32) -> [f32; 2] {
+    let min_e = min32(ex, ey);
+    [ex + min_e / 3.0, ey + min_e / 3.0]
+}
+
+/// Picks the index of the interval of `thresholds` that `val` falls in, staying
+/// with `prev` while `val` is within `hysteresis` of its edges (libopus
+/// `hysteresis_decision`).
+pub fn hysteresis_decision(val: f32, thresholds: &[f32], hysteresis: &[f32], prev: usize) -> usize {
+    let n = thresholds.len();
+    let mut i = 0;
+    while i < n {
+        if val < thresholds[i] {
+            break;
+        }
+        i += 1;
+    }
+    if i > prev && val < thresholds[prev] + hysteresis[prev] {
+        i = prev;
+    }
+    if i < prev && val > thresholds[prev - 1] - hysteresis[prev - 1] {
+        i = prev;
+    }
+    i
+}
+
+/// Amplitude (square root of the energy) of each band below `end` of `c` channels
+/// of MDCT coefficients `x` (libopus `compute_band_energies`, float build).
+///
+/// # Panics
+///
+/// If a slice is too short for the mode, `c` and `lm`.
+pub fn compute_band_energies(
+    m: &CeltMode,
+    x: &[f32],
+    band_e: &mut [f32],
+    end: usize,
+    c: usize,
+    lm: usize,
+) {
+    let n = m.short_mdct_size << lm;
+    for ch in 0..c {
+        for i in 0..end {
+            let lo = ch * n + ((m.eband(i) as usize) << lm);
+            let len = (m.band_width(i) as usize) << lm;
+            let sum = 1e-27f32 + celt_inner_prod(&x[lo..], &x[lo..], len);
+            band_e[i + ch * m.nb_ebands] = celt_sqrt(sum);
+        }
+    }
+}
+
+/// Divides each band below `end` by its amplitude, giving unit-norm shapes `x`
+/// (libopus `normalise_bands`, float build). `mm` is the number of short blocks.
+///
+/// # Panics
+///
+/// If a slice is too short for the mode, `c` and `mm`.
+pub fn normalise_bands(
+    m: &CeltMode,
+    freq: &[f32],
+    x: &mut [f32],
+    band_e: &[f32],
+    end: usize,
+    c: usize,
+    mm: usize,
+) {
+    let n = mm * m.short_mdct_size;
+    for ch in 0..c {
+        for i in 0..end {
+            let g = 1.0f32 / (1e-27f32 + band_e[i + ch * m.nb_ebands]);
+            for j in mm * m.ebands[i] as usize..mm * m.ebands[i + 1] as usize {
+                x[j + ch * n] = freq[j + ch * n] * g;
+            }
+        }
+    }
+}
+
+/// Decides the spreading of the frame from how peaky the normalised band shapes
+/// are, with recursive averaging and hysteresis; with `update_hf` also updates the
+/// post-filter tapset decision from the high bands (libopus `spreading_decision`).
+///
+/// # Panics
+///
+/// If a slice is too short for the mode, `c` and `mm`, or `end` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn spreading_decision(
+    m: &CeltMode,
+    x: &[f32],
+    average: &mut i32,
+    last_decision: i32,
+    hf_average: &mut i32,
+    tapset_decision: &mut i32,
+    update_hf: bool,
+    end: usize,
+    c: usize,
+    mm: usize,
+    spread_weight: &[i32],
+) -> i32 {
+    let n0 = mm * m.short_mdct_size;
+    let mut sum = 0i32;
+    let mut nb_bands = 0i32;
+    let mut hf_sum = 0i32;
+    if mm as i32 * m.band_width(end - 1) <= 8 {
+        return SPREAD_NONE;
+    }
+    for ch in 0..c {
+        for i in 0..end {
+            let n = mm * m.band_width(i) as usize;
+            if n <= 8 {
+                continue;
+            }
+            let base = mm * m.ebands[i] as usize + ch * n0;
+            let xs = &x[base..base + n];
+            let mut tcount = [0i32; 3];
+            // Rough CDF of |x[j]|.
+            for &v in xs {
+                let x2n = (v * v) * n as f32;
+                if x2n < 0.25 {
+                    tcount[0] += 1;
+                }
+                if x2n < 0.0625 {
+                    tcount[1] += 1;
+                }
+                if x2n < 0.015625 {
+                    tcount[2] += 1;
+                }
+            }
+            // The last four bands (8 kHz and up) drive the tapset.
+            if i > m.nb_ebands - 4 {
+                hf_sum += celt_udiv(32 * (tcount[1] + tcount[0]), n as i32);
+            }
+            let ni = n as i32;
+            let tmp = i32::from(2 * tcount[2] >= ni)
+                + i32::from(2 * tcount[1] >= ni)
+                + i32::from(2 * tcount[0] >= ni);
+            sum += tmp * spread_weight[i];
+            nb_bands += spread_weight[i];
+        }
+    }
+    if update_hf {
+        if hf_sum != 0 {
+            hf_sum = celt_udiv(hf_sum, c as i32 * (4 - m.nb_ebands as i32 + end as i32));
+        }
+        *hf_average = (*hf_average + hf_sum) >> 1;
+        hf_sum = *hf_average;
+        if *tapset_decision == 2 {
+            hf_sum += 4;
+        } else if *tapset_decision == 0 {
+            hf_sum -= 4;
+        }
+        *tapset_decision = if hf_sum > 22 {
+            2
+        } else if hf_sum > 18 {
+            1
+        } else {
+            0
+        };
+    }
+    debug_assert!(nb_bands > 0 && sum >= 0);
+    let mut sum = celt_udiv(sum << 8, nb_bands.max(1));
+    sum = (sum + *average) >> 1;
+    *average = sum;
+    // Hysteresis.
+    sum = (3 * sum + (((3 - last_decision) << 7) + 64) + 2) >> 2;
+    if sum < 80 {
+        SPREAD_AGGRESSIVE
+    } else if sum < 256 {
+        SPREAD_NORMAL
+    } else if sum < 384 {
+        SPREAD_LIGHT
+    } else {
+        SPREAD_NONE
+    }
 }
 
 /// Fills the short blocks that received no pulses with noise at a level derived from

@@ -14,7 +14,7 @@
 //! of the remaining `n-1` coefficients in the same order.
 
 use super::tables::{PVQ_U_DATA, PVQ_U_ROW};
-use crate::range_coder::RangeDecoder;
+use crate::range_coder::{RangeDecoder, RangeEncoder};
 
 /// U(n,k) from the table (libopus `CELT_PVQ_U`).
 ///
@@ -155,6 +155,15 @@ pub fn icwrs(n: usize, y: &[i32]) -> u32 {
         }
     }
     i
+}
+
+/// Encodes the codeword `y[..n]` of `k` pulses as a uniform integer below V(n,k)
+/// (libopus `encode_pulses`).
+///
+/// `n >= 2` and `k >= 1`, with V(n,k) representable (as the allocation guarantees).
+pub fn encode_pulses(y: &[i32], n: usize, k: usize, enc: &mut RangeEncoder<'_>) {
+    debug_assert!(k > 0);
+    enc.uint(icwrs(n, y), pvq_v(n, k));
 }
 
 #[cfg(test)]

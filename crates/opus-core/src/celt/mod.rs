@@ -24,6 +24,8 @@ pub mod tables;
 pub mod vq;
 
 pub mod decoder;
+pub mod encoder;
+pub mod encoder_analysis;
 pub mod fft_tables;
 pub mod kiss_fft;
 pub mod lpc;

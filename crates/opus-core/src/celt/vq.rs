@@ -5,11 +5,11 @@
 //! gain, then undoes the encoder's spreading rotation ([`exp_rotation`]), which
 //! smears isolated pulses over neighbouring coefficients at low rates.
 
-use super::cwrs::decode_pulses;
-use super::mathops::{celt_cos_norm, celt_inner_prod, celt_rsqrt, EPSILON};
+use super::cwrs::{decode_pulses, encode_pulses};
+use super::mathops::{celt_cos_norm, celt_inner_prod, celt_rsqrt, celt_sqrt, EPSILON};
 use super::mode::MAX_BAND_SIZE;
 use super::tables::SPREAD_FACTOR;
-use crate::range_coder::RangeDecoder;
+use crate::range_coder::{RangeDecoder, RangeEncoder};
 
 /// No spreading rotation (libopus `SPREAD_NONE`).
 pub const SPREAD_NONE: i32 = 0;
@@ -139,6 +139,180 @@ pub fn alg_unquant(
     normalise_residual(&iy, x, n, ryy, gain);
     exp_rotation(x, n, -1, b, k, spread);
     extract_collapse_mask(&iy, n, b)
+}
+
+/// Finds the PVQ codeword of `k` pulses closest in angle to `x[..n]` (libopus
+/// `op_pvq_search_c`, the generic build): a projection onto the pyramid, then one
+/// greedy pulse at a time. Writes the codeword to `iy` and returns its squared norm.
+/// `x` is left holding absolute values.
+fn op_pvq_search(x: &mut [f32], iy: &mut [i32], k: i32, n: usize) -> f32 {
+    let mut y = [0.0f32; MAX_BAND_SIZE];
+    let mut signx = [false; MAX_BAND_SIZE];
+    let x = &mut x[..n];
+    for j in 0..n {
+        signx[j] = x[j] < 0.0;
+        x[j] = x[j].abs();
+        iy[j] = 0;
+        y[j] = 0.0;
+    }
+    let mut xy = 0.0f32;
+    let mut yy = 0.0f32;
+    let mut pulses_left = k;
+
+    // Pre-search: project onto the pyramid.
+    if k > (n as i32 >> 1) {
+        let mut sum = 0.0f32;
+        for &v in x.iter() {
+            sum += v;
+        }
+        // Too small (or not finite): a single pulse at 0.
+        if !(sum > EPSILON && sum < 64.0) {
+            x[0] = 1.0;
+            for v in x[1..].iter_mut() {
+                *v = 0.0;
+            }
+            sum = 1.0;
+        }
+        // K + 0.8 keeps the projection from exceeding K pulses.
+        let rcp = (k as f32 + 0.8) * (1.0f32 / sum);
+        for j in 0..n {
+            iy[j] = (rcp * x[j]).floor() as i32;
+            y[j] = iy[j] as f32;
+            yy += y[j] * y[j];
+            xy += x[j] * y[j];
+            y[j] *= 2.0;
+            pulses_left -= iy[j];
+        }
+    }
+
+    // Should not happen; dump the excess into the first bin.
+    if pulses_left > n as i32 + 3 {
+        let tmp = pulses_left as f32;
+        yy += tmp * tmp;
+        yy += tmp * y[0];
+        iy[0] += pulses_left;
+        pulses_left = 0;
+    }
+
+    for _ in 0..pulses_left {
+        let mut best_id = 0usize;
+        // The |y|^2 increment is the same for every candidate.
+        yy += 1.0;
+        let rxy = xy + x[0];
+        let ryy = yy + y[0];
+        let rxy = rxy * rxy;
+        let mut best_den = ryy;
+        let mut best_num = rxy;
+        for j in 1..n {
+            let rxy = xy + x[j];
+            let ryy = yy + y[j];
+            let rxy = rxy * rxy;
+            // rxy/ryy > best_num/best_den without dividing.
+            if best_den * rxy > ryy * best_num {
+                best_den = ryy;
+                best_num = rxy;
+                best_id = j;
+            }
+        }
+        xy += x[best_id];
+        yy += y[best_id];
+        y[best_id] += 2.0;
+        iy[best_id] += 1;
+    }
+
+    for j in 0..n {
+        if signx[j] {
+            iy[j] = -iy[j];
+        }
+    }
+    yy
+}
+
+/// Quantises the shape `x[..n]` to a PVQ codeword of `k` pulses after the spreading
+/// rotation, encodes it, and returns the collapse mask of its `b` blocks (libopus
+/// `alg_quant`). With `resynth`, `x` is replaced by the decoded shape scaled to
+/// `gain`, as the decoder would see it.
+///
+/// # Panics
+///
+/// If `x` is shorter than `n` or `n` is above 176.
+#[allow(clippy::too_many_arguments)]
+pub fn alg_quant(
+    x: &mut [f32],
+    n: usize,
+    k: i32,
+    spread: i32,
+    b: usize,
+    enc: &mut RangeEncoder<'_>,
+    gain: f32,
+    resynth: bool,
+) -> u32 {
+    debug_assert!(k > 0, "alg_quant needs at least one pulse");
+    debug_assert!(n > 1, "alg_quant needs at least two dimensions");
+    let mut iy = [0i32; MAX_BAND_SIZE];
+    exp_rotation(x, n, 1, b, k, spread);
+    let yy = op_pvq_search(x, &mut iy, k, n);
+    let mask = extract_collapse_mask(&iy, n, b);
+    encode_pulses(&iy, n, k as usize, enc);
+    if resynth {
+        normalise_residual(&iy, x, n, yy, gain);
+        exp_rotation(x, n, -1, b, k, spread);
+    }
+    mask
+}
+
+/// 2/pi * atan(x) for `x` in [0, 1], by libopus's odd polynomial (float
+/// `celt_atan_norm`).
+#[allow(clippy::excessive_precision)]
+fn celt_atan_norm(x: f32) -> f32 {
+    const TWO_OVER_PI: f32 = 0.636619772367581;
+    const A03: f32 = -3.3331659436225891113281250000e-01;
+    const A05: f32 = 1.99627041816711425781250000000e-01;
+    const A07: f32 = -1.3976582884788513183593750000e-01;
+    const A09: f32 = 9.79423448443412780761718750000e-02;
+    const A11: f32 = -5.7773590087890625000000000000e-02;
+    const A13: f32 = 2.30401363223791122436523437500e-02;
+    const A15: f32 = -4.3554059229791164398193359375e-03;
+    let x_sq = x * x;
+    TWO_OVER_PI
+        * (x + x
+            * x_sq
+            * (A03
+                + x_sq * (A05 + x_sq * (A07 + x_sq * (A09 + x_sq * (A11 + x_sq * (A13 + x_sq * A15)))))))
+}
+
+/// 2/pi * atan2(y, x) for non-negative arguments (float `celt_atan2p_norm`).
+fn celt_atan2p_norm(y: f32, x: f32) -> f32 {
+    if (x * x + y * y) < 1e-18 {
+        return 0.0;
+    }
+    if y < x {
+        celt_atan_norm(y / x)
+    } else {
+        1.0 - celt_atan_norm(x / y)
+    }
+}
+
+/// The angle between the mid and side of a split (`stereo`: of `x + y` and `x - y`;
+/// otherwise of the halves `x` and `y`), as 2^30 * 2/pi * atan(side/mid) rounded
+/// (libopus `stereo_itheta`, float build; callers keep the top 16 bits).
+pub fn stereo_itheta(x: &[f32], y: &[f32], stereo: bool, n: usize) -> i32 {
+    let mut emid = 0.0f32;
+    let mut eside = 0.0f32;
+    if stereo {
+        for i in 0..n {
+            let m = x[i] + y[i];
+            let s = x[i] - y[i];
+            emid += m * m;
+            eside += s * s;
+        }
+    } else {
+        emid += celt_inner_prod(x, x, n);
+        eside += celt_inner_prod(y, y, n);
+    }
+    let mid = celt_sqrt(emid);
+    let side = celt_sqrt(eside);
+    (0.5f32 + 65536.0f32 * 16384.0 * celt_atan2p_norm(side, mid)).floor() as i32
 }
 
 /// Rescales `x[..n]` to norm `gain` (libopus `renormalise_vector`).

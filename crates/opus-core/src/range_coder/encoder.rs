@@ -417,6 +417,14 @@ impl<'a> RangeEncoder<'a> {
         super::tell_frac(self.nbits_total, self.rng)
     }
 
+    /// Moves the bit count so that [`tell`](Self::tell) reports `bits`, without
+    /// writing anything (libopus adjusts `nbits_total` by `bits - ec_tell()` in
+    /// place). CELT does this for a silence frame so that no later symbol fits
+    /// in the budget; the range state and the raw bits are untouched.
+    pub fn skip_to_tell(&mut self, bits: i32) {
+        self.nbits_total = self.nbits_total.wrapping_add(bits.wrapping_sub(self.tell()));
+    }
+
     /// Whether something did not fit or a call broke its contract (sticky).
     pub fn error(&self) -> bool {
         self.error

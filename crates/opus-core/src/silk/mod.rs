@@ -57,6 +57,7 @@ pub mod stereo;
 pub mod plc;
 pub mod cng;
 pub mod dec_api;
+pub mod enc;
 
 pub use structs::{
     CondCoding, DecoderControl, DecoderState, LostFlag, NlsfCodebook, SideInfoIndices,

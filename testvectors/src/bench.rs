@@ -1,0 +1,681 @@
+//! Decoder speed: our [`OpusDecoder`] against libopus 1.6.1, side by side in one run.
+//!
+//! The streams are encoded once, before any timing, by the oracle's generic-C encoder with
+//! fixed settings ([`rows`]), from the speech fixtures looped to the requested length. Each
+//! stream is then decoded whole to 48 kHz float (`opus_decode_float`) by three decoders: ours,
+//! libopus with its run-time SIMD dispatch ([`Build::Simd`], what users run) and libopus as
+//! portable C ([`Build::Generic`], the build ours is bit-exact with). The three are timed in
+//! interleaved repetitions (every repetition times every row with every decoder, the order of
+//! the decoders rotating from one repetition to the next) and each figure is the median over
+//! the repetitions, as time per second of audio. Decoders are created outside the timed part.
+//!
+//! Used by the `bench` binary (which writes `docs/BENCHMARKS.md`) and by the criterion bench
+//! `benches/decode.rs`. Speed is reported as a ratio to libopus, never checked by a test.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+use opus_core::decoder::OpusDecoder;
+use opus_core::packet::{Bandwidth, Mode, Toc};
+use opus_oracle::{ctl, Build, Decoder as LibDecoder, Encoder};
+
+use crate::signals::{self, Clip, Rng};
+use crate::{Error, Result};
+
+/// The output rate of every decode.
+pub const DECODE_RATE: u32 = 48_000;
+
+/// The longest packet at 48 kHz, in samples per channel.
+const MAX_FRAME: usize = 5760;
+
+/// One benchmark row: an encoder configuration and a loss rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// Human-readable name (table row).
+    pub name: &'static str,
+    /// Short identifier (criterion group name).
+    pub id: &'static str,
+    /// Channels coded and decoded.
+    pub channels: usize,
+    /// `OPUS_SET_APPLICATION` value.
+    pub application: i32,
+    /// `OPUS_SET_FORCE_MODE` value (or `OPUS_AUTO`).
+    pub mode: i32,
+    /// `OPUS_SET_BANDWIDTH` value.
+    pub bandwidth: i32,
+    /// Bits per second.
+    pub bitrate: i32,
+    /// Frame size in samples per channel at 48 kHz.
+    pub frame: usize,
+    /// Percentage of packets lost (concealed by the decoder's classic PLC).
+    pub loss_percent: u64,
+}
+
+/// The benchmark rows.
+pub fn rows() -> Vec<Row> {
+    let base = Row {
+        name: "",
+        id: "",
+        channels: 1,
+        application: ctl::APPLICATION_AUDIO,
+        mode: ctl::MODE_CELT_ONLY,
+        bandwidth: ctl::BANDWIDTH_FULLBAND,
+        bitrate: 64_000,
+        frame: 960,
+        loss_percent: 0,
+    };
+    let silk = Row {
+        application: ctl::APPLICATION_VOIP,
+        mode: ctl::MODE_SILK_ONLY,
+        bandwidth: ctl::BANDWIDTH_WIDEBAND,
+        bitrate: 16_000,
+        ..base.clone()
+    };
+    vec![
+        Row { name: "CELT FB mono 64 kb/s 20 ms", id: "celt_fb_mono_64k_20ms", ..base.clone() },
+        Row {
+            name: "CELT FB stereo 128 kb/s 20 ms",
+            id: "celt_fb_stereo_128k_20ms",
+            channels: 2,
+            bitrate: 128_000,
+            ..base.clone()
+        },
+        Row {
+            name: "CELT low-delay stereo 128 kb/s 2.5 ms",
+            id: "celt_lowdelay_stereo_128k_2_5ms",
+            channels: 2,
+            application: ctl::APPLICATION_RESTRICTED_LOWDELAY,
+            bitrate: 128_000,
+            frame: 120,
+            ..base.clone()
+        },
+        Row { name: "SILK WB mono 16 kb/s 20 ms", id: "silk_wb_mono_16k_20ms", ..silk.clone() },
+        Row {
+            name: "Hybrid FB mono 32 kb/s 20 ms",
+            id: "hybrid_fb_mono_32k_20ms",
+            application: ctl::APPLICATION_VOIP,
+            mode: ctl::MODE_HYBRID,
+            bitrate: 32_000,
+            ..base.clone()
+        },
+        Row {
+            name: "Hybrid FB stereo 48 kb/s 20 ms",
+            id: "hybrid_fb_stereo_48k_20ms",
+            channels: 2,
+            application: ctl::APPLICATION_VOIP,
+            mode: ctl::MODE_HYBRID,
+            bitrate: 48_000,
+            ..base.clone()
+        },
+        Row {
+            name: "PLC: CELT FB mono 64 kb/s, 20 % loss",
+            id: "plc_celt_fb_mono_64k_loss20",
+            loss_percent: 20,
+            ..base
+        },
+        Row {
+            name: "PLC: SILK WB mono 16 kb/s, 20 % loss",
+            id: "plc_silk_wb_mono_16k_loss20",
+            loss_percent: 20,
+            ..silk
+        },
+    ]
+}
+
+/// An encoded stream with its loss pattern.
+#[derive(Clone, Debug)]
+pub struct Stream {
+    /// The row it was made for.
+    pub row: Row,
+    /// The packets, in order.
+    pub packets: Vec<Vec<u8>>,
+    /// `lost[k]`: packet `k` is not given to the decoder (concealed instead).
+    pub lost: Vec<bool>,
+    /// Duration of the stream in seconds.
+    pub seconds: f64,
+    /// Modes and bandwidths found in the packets' TOC bytes, e.g. "CELT FB x250".
+    pub content: String,
+}
+
+impl Stream {
+    /// Samples per channel of the whole stream at [`DECODE_RATE`].
+    pub fn samples(&self) -> usize {
+        self.packets.len() * self.row.frame
+    }
+}
+
+/// Speech at 48 kHz for `seconds`: `arctic_a0007` looped (mono), or `arctic_a0007` left and
+/// `arctic_a0009` right, each looped (stereo).
+///
+/// # Errors
+/// If a fixture cannot be read.
+pub fn speech(channels: usize, seconds: f64) -> Result<Vec<i16>> {
+    let n = (seconds * f64::from(signals::RATE)).round() as usize;
+    let looped = |clip: Clip| -> Result<Vec<i16>> {
+        let x = clip.load_48k()?;
+        if x.is_empty() {
+            return Err(Error::Cache("empty fixture".into()));
+        }
+        Ok(x.iter().copied().cycle().take(n).collect())
+    };
+    let left = looped(Clip::A0007)?;
+    if channels == 1 {
+        Ok(left)
+    } else {
+        Ok(signals::stereo_pair(&left, &looped(Clip::A0009)?))
+    }
+}
+
+fn opus(context: &'static str) -> impl Fn(i32) -> Error {
+    move |code| Error::Opus { context, code }
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::SilkOnly => "SILK",
+        Mode::Hybrid => "Hybrid",
+        Mode::CeltOnly => "CELT",
+    }
+}
+
+fn bandwidth_name(b: Bandwidth) -> &'static str {
+    match b {
+        Bandwidth::Narrowband => "NB",
+        Bandwidth::Mediumband => "MB",
+        Bandwidth::Wideband => "WB",
+        Bandwidth::Superwideband => "SWB",
+        Bandwidth::Fullband => "FB",
+    }
+}
+
+/// What the packets hold, by mode and bandwidth ("CELT FB x500", "Hybrid FB x498, SILK WB x2").
+pub fn describe(packets: &[Vec<u8>]) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for p in packets {
+        let Some(&b) = p.first() else { continue };
+        let toc = Toc(b);
+        let key = format!("{} {}", mode_name(toc.mode()), bandwidth_name(toc.bandwidth()));
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    counts.iter().map(|(k, n)| format!("{k} x{n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Encodes `seconds` of speech for `row` with libopus's generic-C encoder: complexity 10,
+/// VBR, mode, bandwidth and channel count forced, no FEC, no DTX. Packets are then marked lost
+/// at random (fixed seed) at the row's loss rate; the first packet is never lost.
+///
+/// # Errors
+/// If a fixture cannot be read or libopus refuses a setting.
+pub fn encode(row: &Row, seconds: f64) -> Result<Stream> {
+    let ch = row.channels;
+    let pcm = speech(ch, seconds)?;
+    let mut enc = Encoder::new(Build::Generic, 48_000, ch, row.application).map_err(opus("creating the encoder"))?;
+    let e = opus("configuring the encoder");
+    enc.set(ctl::SET_COMPLEXITY, 10).map_err(&e)?;
+    enc.set(ctl::SET_BITRATE, row.bitrate).map_err(&e)?;
+    enc.set(ctl::SET_VBR, 1).map_err(&e)?;
+    enc.set(ctl::SET_FORCE_CHANNELS, ch as i32).map_err(&e)?;
+    enc.set(ctl::SET_BANDWIDTH, row.bandwidth).map_err(&e)?;
+    if row.application != ctl::APPLICATION_RESTRICTED_LOWDELAY {
+        enc.set(ctl::SET_FORCE_MODE, row.mode).map_err(&e)?;
+    }
+    let frames = pcm.len() / ch / row.frame;
+    let mut buf = vec![0u8; 1500];
+    let mut packets = Vec::with_capacity(frames);
+    for k in 0..frames {
+        let x = &pcm[k * row.frame * ch..(k + 1) * row.frame * ch];
+        let n = enc.encode(x, row.frame, &mut buf).map_err(opus("encoding"))?;
+        packets.push(buf[..n].to_vec());
+    }
+    let mut rng = Rng::new(0xbe7c_4000 ^ row.loss_percent);
+    let lost = (0..frames).map(|k| k > 0 && rng.below(100) < row.loss_percent).collect();
+    let content = describe(&packets);
+    Ok(Stream {
+        row: row.clone(),
+        seconds: (frames * row.frame) as f64 / 48_000.0,
+        packets,
+        lost,
+        content,
+    })
+}
+
+/// Encodes every row ([`rows`]) with `seconds` of audio each.
+///
+/// # Errors
+/// As [`encode`].
+pub fn streams(seconds: f64) -> Result<Vec<Stream>> {
+    rows().iter().map(|r| encode(r, seconds)).collect()
+}
+
+/// An output buffer for one packet of any stream.
+pub fn pcm_buffer() -> Vec<f32> {
+    vec![0.0; MAX_FRAME * 2]
+}
+
+/// A fresh decoder of ours for `s` (48 kHz, the stream's channels).
+///
+/// # Errors
+/// Never for the rows here.
+pub fn new_ours(s: &Stream) -> Result<OpusDecoder> {
+    OpusDecoder::new(DECODE_RATE, s.row.channels).map_err(|e| Error::Opus { context: "creating our decoder", code: e.libopus_code() })
+}
+
+/// A fresh libopus decoder of `build` for `s`.
+///
+/// # Errors
+/// Never for the rows here.
+pub fn new_libopus(build: Build, s: &Stream) -> Result<LibDecoder> {
+    LibDecoder::new(build, DECODE_RATE as i32, s.row.channels).map_err(opus("creating a libopus decoder"))
+}
+
+/// Decodes the whole stream with our decoder (float); `visit` sees each call's output.
+/// Returns the samples decoded per channel.
+///
+/// # Errors
+/// If a call fails.
+pub fn decode_ours(dec: &mut OpusDecoder, s: &Stream, pcm: &mut [f32], mut visit: impl FnMut(&[f32])) -> Result<usize> {
+    let f = s.row.frame;
+    let ch = s.row.channels;
+    let mut total = 0;
+    for (p, &lost) in s.packets.iter().zip(&s.lost) {
+        let data = if lost { None } else { Some(p.as_slice()) };
+        let n = dec
+            .decode_float(data, pcm, f, false)
+            .map_err(|e| Error::Opus { context: "decoding with dred-opus", code: e.libopus_code() })?;
+        visit(&pcm[..n * ch]);
+        total += n;
+    }
+    Ok(total)
+}
+
+/// [`decode_ours`] with libopus.
+///
+/// # Errors
+/// If a call fails.
+pub fn decode_libopus(dec: &mut LibDecoder, s: &Stream, pcm: &mut [f32], mut visit: impl FnMut(&[f32])) -> Result<usize> {
+    let f = s.row.frame;
+    let ch = s.row.channels;
+    let mut total = 0;
+    for (p, &lost) in s.packets.iter().zip(&s.lost) {
+        let data = if lost { None } else { Some(p.as_slice()) };
+        let n = dec.decode_float(data, pcm, f, false).map_err(opus("decoding with libopus"))?;
+        visit(&pcm[..n * ch]);
+        total += n;
+    }
+    Ok(total)
+}
+
+/// Whether our float output is bit-identical with libopus generic's for the whole stream.
+///
+/// # Errors
+/// If a decoder fails.
+pub fn bit_exact(s: &Stream) -> Result<bool> {
+    let mut pcm = pcm_buffer();
+    let mut ours = Vec::with_capacity(s.samples() * s.row.channels);
+    decode_ours(&mut new_ours(s)?, s, &mut pcm, |x| ours.extend_from_slice(x))?;
+    let mut theirs = Vec::with_capacity(ours.len());
+    decode_libopus(&mut new_libopus(Build::Generic, s)?, s, &mut pcm, |x| theirs.extend_from_slice(x))?;
+    Ok(ours.len() == theirs.len() && ours.iter().zip(&theirs).all(|(a, b)| a.to_bits() == b.to_bits()))
+}
+
+/// The decoders compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contender {
+    /// `opus_core::decoder::OpusDecoder`.
+    Ours,
+    /// libopus 1.6.1, run-time SIMD dispatch.
+    LibopusSimd,
+    /// libopus 1.6.1, portable C.
+    LibopusGeneric,
+}
+
+impl Contender {
+    /// All three, in table order.
+    pub const ALL: [Contender; 3] = [Contender::Ours, Contender::LibopusSimd, Contender::LibopusGeneric];
+}
+
+/// Times one whole-stream decode in seconds (decoder creation not included).
+///
+/// # Errors
+/// If a decoder fails.
+pub fn time_once(who: Contender, s: &Stream, pcm: &mut [f32]) -> Result<f64> {
+    let sink = |x: &[f32]| {
+        black_box(x);
+    };
+    match who {
+        Contender::Ours => {
+            let mut d = new_ours(s)?;
+            let t = Instant::now();
+            black_box(decode_ours(&mut d, s, pcm, sink)?);
+            Ok(t.elapsed().as_secs_f64())
+        }
+        Contender::LibopusSimd | Contender::LibopusGeneric => {
+            let build = if who == Contender::LibopusSimd { Build::Simd } else { Build::Generic };
+            let mut d = new_libopus(build, s)?;
+            let t = Instant::now();
+            black_box(decode_libopus(&mut d, s, pcm, sink)?);
+            Ok(t.elapsed().as_secs_f64())
+        }
+    }
+}
+
+/// The measurements of one row.
+#[derive(Clone, Debug)]
+pub struct RowResult {
+    /// The row.
+    pub row: Row,
+    /// Modes and bandwidths of the packets.
+    pub content: String,
+    /// Audio decoded per pass, seconds.
+    pub seconds: f64,
+    /// Our float output is bit-identical with libopus generic's.
+    pub bit_exact: bool,
+    /// Seconds per pass, per contender (in [`Contender::ALL`] order), one per repetition.
+    pub times: [Vec<f64>; 3],
+}
+
+impl RowResult {
+    /// Median time per second of audio, in milliseconds, for contender `i`.
+    pub fn ms_per_s(&self, i: usize) -> f64 {
+        median(&self.times[i]) / self.seconds * 1000.0
+    }
+
+    /// Ratio of our median time to contender `i`'s.
+    pub fn ratio(&self, i: usize) -> f64 {
+        median(&self.times[0]) / median(&self.times[i])
+    }
+
+    /// Spread of contender `i`'s times: interquartile range over the median, in percent.
+    pub fn spread_percent(&self, i: usize) -> f64 {
+        let mut t = self.times[i].clone();
+        if t.is_empty() {
+            return 0.0;
+        }
+        t.sort_by(f64::total_cmp);
+        let q = |p: f64| t[((t.len() - 1) as f64 * p).round() as usize];
+        (q(0.75) - q(0.25)) / median(&t) * 100.0
+    }
+}
+
+/// The median of `x` (the mean of the two middle values for an even count); 0 when empty.
+pub fn median(x: &[f64]) -> f64 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let mut v = x.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        0.5 * (v[m - 1] + v[m])
+    }
+}
+
+/// Runs the benchmark: one untimed warm-up pass of every decoder on every stream, then `reps`
+/// interleaved repetitions. `progress` is called after each repetition.
+///
+/// # Errors
+/// If a decoder fails.
+pub fn run(streams: &[Stream], reps: usize, mut progress: impl FnMut(usize)) -> Result<Vec<RowResult>> {
+    let mut pcm = pcm_buffer();
+    let mut results = Vec::with_capacity(streams.len());
+    for s in streams {
+        for who in Contender::ALL {
+            time_once(who, s, &mut pcm)?;
+        }
+        results.push(RowResult {
+            row: s.row.clone(),
+            content: s.content.clone(),
+            seconds: s.seconds,
+            bit_exact: bit_exact(s)?,
+            times: [Vec::with_capacity(reps), Vec::with_capacity(reps), Vec::with_capacity(reps)],
+        });
+    }
+    for rep in 0..reps {
+        for (s, r) in streams.iter().zip(results.iter_mut()) {
+            for j in 0..3 {
+                let i = (rep + j) % 3;
+                r.times[i].push(time_once(Contender::ALL[i], s, &mut pcm)?);
+            }
+        }
+        progress(rep + 1);
+    }
+    Ok(results)
+}
+
+/// The results as a Markdown table.
+pub fn table(results: &[RowResult]) -> String {
+    let mut t = String::new();
+    t.push_str("| Stream (decoded to 48 kHz float) | ours ms/s | libopus SIMD ms/s | libopus generic ms/s | ours / SIMD | ours / generic | bit-exact vs generic |\n");
+    t.push_str("|---|---:|---:|---:|---:|---:|:---:|\n");
+    for r in results {
+        let _ = writeln!(
+            t,
+            "| {} | {:.2} | {:.2} | {:.2} | **{:.2}x** | {:.2}x | {} |",
+            r.row.name,
+            r.ms_per_s(0),
+            r.ms_per_s(1),
+            r.ms_per_s(2),
+            r.ratio(1),
+            r.ratio(2),
+            if r.bit_exact { "yes" } else { "NO" },
+        );
+    }
+    t
+}
+
+/// Facts about the machine and the build, for the report.
+#[derive(Clone, Debug, Default)]
+pub struct Environment {
+    /// CPU model name (`/proc/cpuinfo`).
+    pub cpu: String,
+    /// Logical CPUs.
+    pub cpus: usize,
+    /// What libopus's run-time CPU detection picks here.
+    pub libopus_simd_level: String,
+    /// libopus version strings, SIMD then generic.
+    pub libopus_versions: [String; 2],
+    /// `rustc --version`, when it can be run.
+    pub rustc: String,
+    /// `git rev-parse --short HEAD`, with "+ uncommitted changes" when the tree is dirty.
+    pub commit: String,
+    /// UTC date, YYYY-MM-DD.
+    pub date: String,
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = std::process::Command::new(cmd).args(args).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The level libopus 1.6.1's x86 run-time detection (`celt/x86/x86cpu.c`) selects on this
+/// CPU, and the decoder kernels that level replaces in the float build.
+pub fn libopus_simd_level() -> String {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = is_x86_feature_detected!("avx") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("avx2");
+        let sse41 = is_x86_feature_detected!("sse4.1");
+        let level = if avx2 {
+            "AVX2 (CPU has AVX, FMA and AVX2)"
+        } else if sse41 {
+            "SSE4.1 (no AVX2)"
+        } else {
+            "SSE2"
+        };
+        format!(
+            "{level}; float decoder kernels: SSE `xcorr_kernel`, `celt_inner_prod`, `dual_inner_prod`, \
+             `comb_filter_const` (always), {} `celt_pitch_xcorr` (PLC pitch search); the rest is C at -O3, x86-64 baseline",
+            if avx2 { "AVX2" } else { "SSE" }
+        )
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        format!("{} (not x86-64: see libopus's arm/ dispatch)", std::env::consts::ARCH)
+    }
+}
+
+/// Civil date (UTC) of a Unix time, YYYY-MM-DD.
+fn civil_date(unix_secs: u64) -> String {
+    // Howard Hinnant's civil_from_days.
+    let z = (unix_secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+impl Environment {
+    /// Collects what can be found; unknown fields say "unknown".
+    pub fn detect() -> Self {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        let commit = match command_output("git", &["rev-parse", "--short", "HEAD"]) {
+            Some(c) => {
+                let dirty = command_output("git", &["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+                if dirty {
+                    format!("{c} + uncommitted changes")
+                } else {
+                    c
+                }
+            }
+            None => "unknown".into(),
+        };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        Environment {
+            cpu,
+            cpus: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            libopus_simd_level: libopus_simd_level(),
+            libopus_versions: [Build::Simd.version(), Build::Generic.version()],
+            rustc: command_output("rustc", &["--version"]).unwrap_or_else(|| "unknown".into()),
+            commit,
+            date: civil_date(now),
+        }
+    }
+}
+
+/// The `docs/BENCHMARKS.md` report.
+pub fn report(env: &Environment, results: &[RowResult], reps: usize) -> String {
+    let mut s = String::new();
+    s.push_str("# Decoder benchmarks\n\n");
+    s.push_str(
+        "Generated by `cargo run --release -p dred-opus-testvectors --bin bench -- --write docs/BENCHMARKS.md`; \
+         do not edit by hand. Speed is measured here, side by side with libopus in one run, and \
+         reported as ratios: no test checks it.\n\n",
+    );
+    s.push_str("## Machine\n\n");
+    let _ = writeln!(s, "- Date: {} (UTC); commit: {}", env.date, env.commit);
+    let _ = writeln!(s, "- CPU: {} ({} logical CPUs, shared with other jobs while measuring)", env.cpu, env.cpus);
+    let _ = writeln!(s, "- Compiler: {} (release profile)", env.rustc);
+    let _ = writeln!(
+        s,
+        "- libopus SIMD: `{}`, as opusic-sys 0.7.7 builds it with CMake (-O3, float, run-time CPU detection, \
+         SSE/SSE2 presumed, SSE4.1/AVX2 dispatched). Level selected on this CPU: {}.",
+        env.libopus_versions[0], env.libopus_simd_level
+    );
+    let _ = writeln!(
+        s,
+        "- libopus generic: `{}`, the same source as portable C (-O2, no intrinsics, `-ffp-contract=off`): \
+         the build our decoder is bit-exact with.",
+        env.libopus_versions[1]
+    );
+    s.push_str("\n## Method\n\n");
+    s.push_str(
+        "- Streams: speech (`arctic_a0007`, resampled to 48 kHz and looped; stereo rows put `arctic_a0009` \
+         on the right channel), encoded once before timing by libopus's generic-C encoder: complexity 10, VBR, \
+         the row's bitrate, mode (`OPUS_SET_FORCE_MODE`, or `OPUS_APPLICATION_RESTRICTED_LOWDELAY` for the \
+         2.5 ms row), bandwidth and channel count forced; no FEC, no DTX.\n",
+    );
+    s.push_str(
+        "- Decoding: every packet, whole stream, to **48 kHz float** (`opus_decode_float` / `OpusDecoder::decode_float`), \
+         decoder complexity 0. PLC rows drop 20 % of the packets at random (fixed seed) and pass `None` \
+         (a NULL packet) for them: classic concealment, no FEC, no neural PLC.\n",
+    );
+    let _ = writeln!(
+        s,
+        "- Timing: one untimed warm-up pass, then {reps} interleaved repetitions; each repetition decodes every \
+         stream with each of the three decoders (order rotated per repetition), each pass with a freshly \
+         created decoder (creation not timed). Figures are medians of wall-clock time, as milliseconds per \
+         second of audio (ms/s; 10 ms/s = 1 % of one core in real time). Ratios above 1 mean we are slower."
+    );
+    s.push_str(
+        "- Bit-exact: our float output compared bit for bit with libopus generic's on the same stream \
+         (a sanity check that both did the same work; the differential tests are the real check).\n",
+    );
+    s.push_str("\n## Results\n\n");
+    s.push_str(&table(results));
+    s.push_str("\nStreams, and the spread of the repetitions (interquartile range / median: ours, SIMD, generic):\n\n");
+    s.push_str("| Stream | seconds | packets (mode, bandwidth) | spread |\n|---|---:|---|---|\n");
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} | {} | {:.0} %, {:.0} %, {:.0} % |",
+            r.row.name,
+            r.seconds,
+            r.content,
+            r.spread_percent(0),
+            r.spread_percent(1),
+            r.spread_percent(2)
+        );
+    }
+    s.push_str(
+        "\nThe criterion bench `testvectors/benches/decode.rs` (`cargo bench -p dred-opus-testvectors --bench decode`) \
+         times the same rows (`ours` and `libopus_simd`) with criterion's statistics.\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(951_782_400), "2000-02-29");
+        assert_eq!(civil_date(1_767_225_600), "2026-01-01");
+    }
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[]), 0.0);
+    }
+
+    /// Smoke: a short stream per row encodes as configured, decodes with all three decoders
+    /// bit-exactly with generic, and the report renders. No timing is checked.
+    #[test]
+    fn smoke() {
+        let streams = streams(0.2).unwrap();
+        assert_eq!(streams.len(), rows().len());
+        for s in &streams {
+            assert!(!s.packets.is_empty(), "{}", s.row.name);
+            let want = match s.row.mode {
+                m if s.row.application == ctl::APPLICATION_RESTRICTED_LOWDELAY || m == ctl::MODE_CELT_ONLY => "CELT",
+                m if m == ctl::MODE_HYBRID => "Hybrid",
+                _ => "SILK",
+            };
+            assert!(s.content.starts_with(want), "{}: {}", s.row.name, s.content);
+        }
+        let results = run(&streams[..2], 1, |_| {}).unwrap();
+        assert!(results.iter().all(|r| r.bit_exact));
+        let text = report(&Environment::detect(), &results, 1);
+        assert!(text.contains("CELT FB mono 64 kb/s 20 ms"));
+    }
+}
