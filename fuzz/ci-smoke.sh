@@ -13,7 +13,6 @@ skip() { echo "fuzz smoke: skipped ($1)"; exit 0; }
 [ "${FUZZ_SMOKE:-1}" = 0 ] && skip "FUZZ_SMOKE=0"
 command -v c++ >/dev/null 2>&1 || command -v g++ >/dev/null 2>&1 || command -v clang++ >/dev/null 2>&1 \
     || skip "no C++ compiler to build libFuzzer"
-rustc --print passes >/dev/null 2>&1 || true
 cargo fetch --manifest-path "$here/Cargo.toml" >/dev/null 2>&1 || skip "libfuzzer-sys cannot be fetched"
 source "$here/flags.sh"
 start=$(date +%s)

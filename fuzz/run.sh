@@ -33,10 +33,10 @@ set +e
     -max_len=8192 -print_final_stats=1 "$@" >"$log" 2>&1
 rc=$?
 set -e
-status="$(grep -E '^#[0-9]+' "$log" | tail -1)"
-execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
+status="$(grep -E '^#[0-9]+' "$log" | tail -1 || true)"
+execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" || true)"
 echo "$target: rc=$rc execs=${execs:-?} ${status#*	}"
 if [ "$rc" -ne 0 ]; then
-    grep -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" | head -5
+    grep -E -A1 'panicked|Test unit written' "$log" | head -6 || true
 fi
 exit "$rc"

@@ -40,6 +40,35 @@ pub fn lpc_analysis_filter(out: &mut [i16], input: &[i16], b: &[i16], len: usize
     out[..d].fill(0);
 }
 
+/// Short-term (LPC) synthesis of one subframe and its gain (the inner loop
+/// of libopus `silk_decode_core`): `s_lpc_q14` holds `MAX_LPC_ORDER`
+/// samples of history followed by room for `pres_q14.len()` new ones.
+#[inline(always)]
+fn lpc_synthesis(
+    s_lpc_q14: &mut [i32; MAX_SUB_FRAME_LENGTH + MAX_LPC_ORDER],
+    a_q12: &[i16; MAX_LPC_ORDER],
+    pres_q14: &[i32],
+    xq: &mut [i16],
+    gain_q10: i32,
+    order: usize,
+) {
+    let order = order.min(MAX_LPC_ORDER);
+    for (i, (&pres, out)) in pres_q14.iter().zip(xq.iter_mut()).enumerate() {
+        let hist: &[i32; MAX_LPC_ORDER] = match s_lpc_q14[i..i + MAX_LPC_ORDER].try_into() {
+            Ok(h) => h,
+            Err(_) => return,
+        };
+        // Start at order/2 to offset SMLAWB's rounding toward minus infinity.
+        let mut lpc_pred_q10 = (order >> 1) as i32;
+        for j in 0..order {
+            lpc_pred_q10 = smlawb(lpc_pred_q10, hist[MAX_LPC_ORDER - 1 - j], a_q12[j] as i32);
+        }
+        let v = add_sat32(pres, lshift_sat32(lpc_pred_q10, 4));
+        s_lpc_q14[MAX_LPC_ORDER + i] = v;
+        *out = sat16(rshift_round(smulww(v, gain_q10), 8));
+    }
+}
+
 /// Synthesises one frame into `xq` (libopus `silk_decode_core`).
 ///
 /// `pulses` holds the decoded excitation. Updates the excitation, LPC
@@ -182,20 +211,14 @@ pub fn decode_core(
             &st.exc_q14[sub..sub + subfr_length]
         };
 
-        // §4.2.7.9.2: short-term (LPC) synthesis and gain.
-        for i in 0..subfr_length {
-            // Start at order/2 to offset SMLAWB's rounding toward minus infinity.
-            let mut lpc_pred_q10 = (order >> 1) as i32;
-            for j in 0..order {
-                lpc_pred_q10 = smlawb(
-                    lpc_pred_q10,
-                    s_lpc_q14[MAX_LPC_ORDER + i - 1 - j],
-                    a_q12[j] as i32,
-                );
-            }
-            let v = add_sat32(pres_q14[i], lshift_sat32(lpc_pred_q10, 4));
-            s_lpc_q14[MAX_LPC_ORDER + i] = v;
-            xq[sub + i] = sat16(rshift_round(smulww(v, gain_q10), 8));
+        // §4.2.7.9.2: short-term (LPC) synthesis and gain. The order is
+        // passed as a constant for the two orders SILK uses, so that the
+        // inner loop is unrolled without per-tap checks (as libopus's is).
+        let xq_sub = &mut xq[sub..sub + subfr_length];
+        match order {
+            10 => lpc_synthesis(&mut s_lpc_q14, &a_q12, pres_q14, xq_sub, gain_q10, 10),
+            16 => lpc_synthesis(&mut s_lpc_q14, &a_q12, pres_q14, xq_sub, gain_q10, 16),
+            _ => lpc_synthesis(&mut s_lpc_q14, &a_q12, pres_q14, xq_sub, gain_q10, order),
         }
         s_lpc_q14.copy_within(subfr_length..subfr_length + MAX_LPC_ORDER, 0);
     }
