@@ -22,7 +22,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args { reps: 21, seconds: 12.0, write: None, rows: None };
+    let mut a = Args { reps: 61, seconds: 12.0, write: None, rows: None };
     let mut it = std::env::args().skip(1);
     while let Some(opt) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| Error::Usage(format!("{name} needs a value")));

@@ -481,7 +481,7 @@ fn interp_bits2pulses(
                         0
                     };
                     if coded_bands <= start + 2
-                        || (band_bits > (depth_threshold * band_width << lm << BITRES) >> 4
+                        || (band_bits > ((depth_threshold * band_width) << lm << BITRES) >> 4
                             && j as i32 <= *signal_bandwidth)
                     {
                         enc.bit_logp(true, 1);

@@ -686,7 +686,8 @@ impl CeltEncoder {
     /// The pitch pre-filter (libopus `run_prefilter`): finds the pitch and gain,
     /// filters `input` in place, updates the pre-filter history. Returns
     /// `(pf_on, pitch_index, gain, qgain)`.
-    #[allow(clippy::too_many_arguments)]
+    // libopus's pi-like literals are thresholds, kept as written.
+    #[allow(clippy::too_many_arguments, clippy::approx_constant)]
     fn run_prefilter(
         &mut self,
         n: usize,
@@ -738,9 +739,9 @@ impl CeltEncoder {
             {
                 let (p0, p1) = sc.pre.split_at(stride);
                 if cc == 2 {
-                    pitch_downsample(&[&p0[..], &p1[..stride]], &mut sc.pitch_buf, half, 2);
+                    pitch_downsample(&[p0, &p1[..stride]], &mut sc.pitch_buf, half, 2);
                 } else {
-                    pitch_downsample(&[&p0[..]], &mut sc.pitch_buf, half, 2);
+                    pitch_downsample(&[p0], &mut sc.pitch_buf, half, 2);
                 }
             }
             // The last 1.5 octaves hold too many false positives.
@@ -1555,7 +1556,7 @@ impl CeltEncoder {
             // Silence does not move the drift, only refills the reservoir.
             if silence {
                 nb_available = 2;
-                target = 2 * 8 << BITRES;
+                target = (2 * 8) << BITRES;
                 delta = 0;
             }
             let st = &mut self.st;

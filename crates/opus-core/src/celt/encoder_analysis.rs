@@ -440,7 +440,7 @@ pub fn tf_encode(
     let mut tell = enc.tell() as u32;
     let mut logp: u32 = if is_transient { 2 } else { 4 };
     // Room for tf_select.
-    let tf_select_rsv = lm > 0 && tell + logp + 1 <= budget;
+    let tf_select_rsv = lm > 0 && tell + logp < budget;
     budget -= u32::from(tf_select_rsv);
     let mut curr = 0i32;
     let mut tf_changed = 0i32;

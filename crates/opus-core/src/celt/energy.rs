@@ -283,7 +283,7 @@ fn quant_coarse_energy_impl(
                 );
             } else if budget - tell >= 2 {
                 qi = qi.clamp(-1, 1);
-                enc.icdf((2 * qi ^ -i32::from(qi < 0)) as usize, &SMALL_ENERGY_ICDF, 2);
+                enc.icdf(((2 * qi) ^ -i32::from(qi < 0)) as usize, &SMALL_ENERGY_ICDF, 2);
             } else if budget - tell >= 1 {
                 qi = qi.min(0);
                 enc.bit_logp(qi != 0, 1);

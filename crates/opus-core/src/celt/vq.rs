@@ -263,7 +263,8 @@ pub fn alg_quant(
 
 /// 2/pi * atan(x) for `x` in [0, 1], by libopus's odd polynomial (float
 /// `celt_atan_norm`).
-#[allow(clippy::excessive_precision)]
+// libopus's literals, kept digit for digit.
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
 fn celt_atan_norm(x: f32) -> f32 {
     const TWO_OVER_PI: f32 = 0.636619772367581;
     const A03: f32 = -3.3331659436225891113281250000e-01;

@@ -4,7 +4,7 @@
 //! `process_gains_FLP.c`), with the buffers passed as described in the
 //! module docs of [`enc`](super).
 //!
-//! Stages that are not yet ported report [`Error::Unsupported`].
+//! All stages are infallible today; the `Result`s leave room for checks.
 
 use super::super::structs::CondCoding;
 use super::structs::{EncoderControlFlp, EncoderState, EncoderStateFlp};
@@ -19,7 +19,7 @@ pub fn vad_get_sa_q8(st: &mut EncoderState, input: &[i16]) {
 ///
 /// # Errors
 ///
-/// [`Error::Unsupported`] while the stage is not ported.
+/// None at present.
 pub fn find_pitch_lags_flp(
     enc: &mut EncoderStateFlp,
     ctrl: &mut EncoderControlFlp,
@@ -34,7 +34,7 @@ pub fn find_pitch_lags_flp(
 ///
 /// # Errors
 ///
-/// [`Error::Unsupported`] while the stage is not ported.
+/// None at present.
 pub fn noise_shape_analysis_flp(
     enc: &mut EncoderStateFlp,
     ctrl: &mut EncoderControlFlp,
@@ -49,7 +49,7 @@ pub fn noise_shape_analysis_flp(
 ///
 /// # Errors
 ///
-/// [`Error::Unsupported`] while the stage is not ported.
+/// None at present.
 pub fn find_pred_coefs_flp(
     enc: &mut EncoderStateFlp,
     ctrl: &mut EncoderControlFlp,
@@ -57,20 +57,20 @@ pub fn find_pred_coefs_flp(
     x_buf: &[f32],
     cond_coding: CondCoding,
 ) -> Result<(), Error> {
-    let _ = (enc, ctrl, res_pitch, x_buf, cond_coding);
-    Err(Error::Unsupported("SILK encoder: find_pred_coefs_FLP not ported yet"))
+    super::find_pred_coefs::find_pred_coefs_flp(enc, ctrl, res_pitch, x_buf, cond_coding);
+    Ok(())
 }
 
 /// Gain processing and quantisation (libopus `silk_process_gains_FLP`).
 ///
 /// # Errors
 ///
-/// [`Error::Unsupported`] while the stage is not ported.
+/// None at present.
 pub fn process_gains_flp(
     enc: &mut EncoderStateFlp,
     ctrl: &mut EncoderControlFlp,
     cond_coding: CondCoding,
 ) -> Result<(), Error> {
-    let _ = (enc, ctrl, cond_coding);
-    Err(Error::Unsupported("SILK encoder: process_gains_FLP not ported yet"))
+    super::process_gains::process_gains_flp(enc, ctrl, cond_coding);
+    Ok(())
 }

@@ -46,3 +46,4 @@ pub mod stereo_enc;
 pub mod filters;
 pub mod analysis;
 pub mod encode_frame;
+pub mod api;

@@ -689,7 +689,7 @@ fn noise_shape_quantizer_del_dec(
             }
             r_q10 = limit(r_q10, -(31 << 10), 30 << 10);
 
-            let (q1_q10, q2_q10, rd1, rd2) = quant_candidates(r_q10, offset_or(sp), sp.lambda_q10);
+            let (q1_q10, q2_q10, rd1, rd2) = quant_candidates(r_q10, sp.offset_q10, sp.lambda_q10);
             let rr_q10 = r_q10 - q1_q10;
             let rd1_q10 = smlabb(rd1, rr_q10, rr_q10) >> 10;
             let rr_q10 = r_q10 - q2_q10;
@@ -812,11 +812,6 @@ fn noise_shape_quantizer_del_dec(
     for dd in del_dec.iter_mut() {
         dd.s_lpc_q14.copy_within(length..length + NSQ_LPC_BUF_LENGTH, 0);
     }
-}
-
-#[inline]
-fn offset_or(sp: &DelDecSubfr<'_>) -> i32 {
-    sp.offset_q10
 }
 
 /// Delayed-decision noise-shaping quantiser (libopus `silk_NSQ_del_dec_c`).
