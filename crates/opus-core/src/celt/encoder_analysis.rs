@@ -554,7 +554,10 @@ pub fn stereo_analysis(m: &CeltMode, x: &[f32], lm: usize, n0: usize) -> bool {
             sum_ms += mid.abs() + side.abs();
         }
     }
-    sum_ms *= 0.707107f32;
+    // libopus's rounded 1/sqrt(2), not the exact constant.
+    #[allow(clippy::approx_constant)]
+    let half_sqrt2 = 0.707107f32;
+    sum_ms *= half_sqrt2;
     let mut thetas = 13;
     // No thetas for the low bands at LM <= 1.
     if lm <= 1 {
@@ -794,7 +797,7 @@ pub fn dynalloc_analysis(
         }
         for i in start..end {
             follower[i] = min32(follower[i], 4.0);
-            let width = ((c as i32 * m.band_width(i)) << lm) as i32;
+            let width = (c as i32 * m.band_width(i)) << lm;
             let (boost, boost_bits) = if width < 6 {
                 let boost = follower[i] as i32;
                 (boost, (boost * width) << 3)
