@@ -277,7 +277,7 @@ fn burg_and_nlsf(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
 fn ltp_and_residual(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
     // LTP analysis filter: lags 32..288 need that much history.
     for &(sub, nb, pre) in &[(80usize, 4usize, 16usize), (40, 4, 10), (60, 2, 10)] {
-        let x_start = 300;
+        let x_start = 320;
         if x.len() < x_start + nb * sub + pre {
             continue;
         }
@@ -538,7 +538,7 @@ fn arr_f32<const N: usize>(get: impl Fn(usize) -> f32, off: usize) -> [u32; N] {
 }
 
 /// Runs the analysis chain of `silk_encode_frame_FLP` over `input` on both sides.
-fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) {
+fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
     let mut r = EncoderStateFlp::zeroed();
     let mut cs = c::CEncoderFlp::new(cfg.fs == 16);
     configure(cfg, &mut r, &mut cs);
@@ -553,6 +553,8 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) {
     let mut res_r = vec![0f32; 2 * 320 + 32];
     let mut res_c = vec![0f32; 2 * 320 + 32];
     let mut frames = 0;
+    let mut voiced_frames = 0;
+    let mut interp_frames = 0;
 
     for (fi, frame) in input.chunks_exact(frame_length).enumerate() {
         // encode_do_VAD_FLP: activity decides between no-activity and unvoiced.
@@ -708,6 +710,8 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) {
 
         // End-of-frame updates of silk_encode_frame_FLP, applied to both.
         let voiced = r.s_cmn.indices.signal_type == 2;
+        voiced_frames += voiced as usize;
+        interp_frames += (r.s_cmn.indices.nlsf_interp_coef_q2 < 4) as usize;
         let prev_lag = if voiced { ctrl.pitch_l[nb - 1] } else { 0 };
         r.s_cmn.prev_lag = prev_lag;
         r.s_cmn.prev_signal_type = r.s_cmn.indices.signal_type;
@@ -719,12 +723,14 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) {
         frames += 1;
     }
     assert!(frames > 10, "{cfg:?}: too few frames");
+    [frames, voiced_frames, interp_frames]
 }
 
 #[test]
 fn analysis_chain_on_speech() {
     let mut t = Tally::default();
     let mut rng = Rng(RNG_SEED ^ 4);
+    let mut counts = [0usize; 3];
     for fs in [8usize, 12, 16] {
         let s = speech(fs);
         for nb_subfr in [4usize, 2] {
@@ -738,7 +744,10 @@ fn analysis_chain_on_speech() {
                     loss: [0, 5, 20][rng.below(3)],
                     lbrr: rng.below(2) == 0,
                 };
-                run_chain(&mut t, cfg, &s);
+                let n = run_chain(&mut t, cfg, &s);
+                for i in 0..3 {
+                    counts[i] += n[i];
+                }
             }
         }
     }
@@ -748,5 +757,7 @@ fn analysis_chain_on_speech() {
         .collect();
     let cfg = Config { fs: 16, nb_subfr: 4, complexity: 10, snr_db_q7: 3000, use_cbr: false, loss: 10, lbrr: true };
     run_chain(&mut t, cfg, &noise);
+    println!("chain: {} speech frames, {} voiced, {} with NLSF interpolation", counts[0], counts[1], counts[2]);
+    assert!(counts[1] > counts[0] / 4 && counts[2] > 0, "voiced and interpolated paths exercised");
     t.finish("chain");
 }

@@ -67,7 +67,7 @@ fn init(a_q16: &[i32], p: &mut [i32], q: &mut [i32], dd: usize) {
 /// # Panics
 /// If `d` is odd, zero or above 16, or a slice is shorter than `d`.
 pub fn a2nlsf(nlsf: &mut [i16], a_q16: &mut [i32], d: usize) {
-    assert!(d >= 2 && d <= MAX_LPC_ORDER && d % 2 == 0);
+    assert!((2..=MAX_LPC_ORDER).contains(&d) && d % 2 == 0);
     let a_q16 = &mut a_q16[..d];
     let nlsf = &mut nlsf[..d];
     let dd = d >> 1;

@@ -13,7 +13,7 @@ use crate::silk::structs::MAX_LPC_ORDER;
 /// # Panics
 /// If `order` is 0 or above `MAX_LPC_ORDER`, or `a` is shorter than `order`.
 pub fn lpc_inverse_pred_gain_flp(a: &[f32], order: usize) -> f32 {
-    assert!(order >= 1 && order <= MAX_LPC_ORDER);
+    assert!((1..=MAX_LPC_ORDER).contains(&order));
     let mut atmp = [0f32; MAX_LPC_ORDER];
     atmp[..order].copy_from_slice(&a[..order]);
     let max_gain = MAX_PREDICTION_POWER_GAIN as f64;

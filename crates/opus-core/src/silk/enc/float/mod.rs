@@ -52,8 +52,9 @@ pub use wrappers::{a2nlsf_flp, nlsf2a_flp};
 
 pub(crate) use super::structs::{FIND_LPC_COND_FAC, MAX_PREDICTION_POWER_GAIN};
 
-/// pi as libopus's float code spells it (`PI` of `SigProc_FLP.h`).
-pub const PI: f32 = 3.1415926536;
+/// pi as libopus's float code has it (`PI` of `SigProc_FLP.h`, `3.1415926536f`,
+/// which rounds to the same `f32`).
+pub const PI: f32 = core::f32::consts::PI;
 
 /// `1 / (1 + e^-x)` evaluated in `f64` and rounded to `f32`
 /// (libopus `silk_sigmoid`).
@@ -65,6 +66,9 @@ pub fn silk_sigmoid(x: f32) -> f32 {
 /// `log2(x)` as libopus computes it, `3.32192809488736 * log10(x)` in `f64`
 /// rounded to `f32` (libopus `silk_log2`).
 #[inline]
+// libopus's literal is a few ulps off `LOG2_10`; the exact constant would
+// change results.
+#[allow(clippy::approx_constant)]
 pub fn silk_log2(x: f64) -> f32 {
     (3.32192809488736 * x.log10()) as f32
 }
