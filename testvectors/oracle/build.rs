@@ -158,4 +158,28 @@ fn main() {
     println!("cargo:rustc-link-search=native={}", out.display());
     println!("cargo:rustc-link-lib=static=opus_oracle_generic");
     println!("cargo:root={}", src.display());
+
+    // libopus's own opus_demo program, linked against the (un-renamed) generic build, so tests
+    // can compare `dred-opus demo` with the real thing byte for byte.
+    let cfg_dir = out.join("opus_demo_cfg");
+    fs::create_dir_all(&cfg_dir).expect("create config dir");
+    fs::write(cfg_dir.join("config.h"), "/* opus_demo built by opus-oracle */\n").expect("write config.h");
+    let demo = out.join("opus_demo_generic");
+    let compiler = b.get_compiler();
+    let mut cmd = compiler.to_command();
+    cmd.args(["-O2", "-ffp-contract=off", "-U__SSE__", "-U__SSE2__", "-DHAVE_CONFIG_H", "-DOPUS_BUILD"])
+        .args(["-DENABLE_DRED", "-DENABLE_DEEP_PLC", "-DHAVE_LRINTF", "-DVAR_ARRAYS"])
+        .arg(format!("-I{}", cfg_dir.display()));
+    for inc in ["include", "celt", "silk", "src", "dnn"] {
+        cmd.arg(format!("-I{}", src.join(inc).display()));
+    }
+    cmd.arg(format!("-I{}", src.display()))
+        .arg(src.join("src").join("opus_demo.c"))
+        .arg(&raw)
+        .arg("-lm")
+        .arg("-o")
+        .arg(&demo);
+    let st = cmd.status().expect("running the C compiler for opus_demo");
+    assert!(st.success(), "building opus_demo failed");
+    println!("cargo:rustc-env=OPUS_ORACLE_OPUS_DEMO={}", demo.display());
 }

@@ -68,7 +68,10 @@ fn speech(fs_khz: usize) -> Vec<i16> {
     let s = speech16();
     match fs_khz {
         16 => s,
-        8 => s.chunks_exact(2).map(|p| ((p[0] as i32 + p[1] as i32) / 2) as i16).collect(),
+        8 => s
+            .chunks_exact(2)
+            .map(|p| ((p[0] as i32 + p[1] as i32) / 2) as i16)
+            .collect(),
         12 => s
             .chunks_exact(4)
             .flat_map(|p| {
@@ -130,11 +133,21 @@ fn kernels_on(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
     // inner product / energy, all lengths up to n.
     let y = rng.vec(n);
     let m = rng.below(n + 1);
-    t.eq("inner_product", rs::inner_product_flp(x, &y, m).to_bits(), c::inner_product_flp(x, &y, m).to_bits());
-    t.eq("energy", rs::energy_flp(&x[..m]).to_bits(), c::energy_flp(&x[..m]).to_bits());
+    t.eq(
+        "inner_product",
+        rs::inner_product_flp(x, &y, m).to_bits(),
+        c::inner_product_flp(x, &y, m).to_bits(),
+    );
+    t.eq(
+        "energy",
+        rs::energy_flp(&x[..m]).to_bits(),
+        c::energy_flp(&x[..m]).to_bits(),
+    );
 
     // autocorrelation + schur + k2a + bwexpander + inverse prediction gain.
-    let order = [6usize, 8, 10, 12, 16, 24][rng.below(6)].min(n.saturating_sub(1)).max(1);
+    let order = [6usize, 8, 10, 12, 16, 24][rng.below(6)]
+        .min(n.saturating_sub(1))
+        .max(1);
     let count = order + 1;
     let (mut ar, mut ac) = (vec![0f32; count], vec![0f32; count]);
     rs::autocorrelation_flp(&mut ar, x, count);
@@ -211,12 +224,20 @@ fn kernels_on(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
         let wxx = rs::energy_flp(&y[..l]) as f32;
         let er = rs::residual_energy_covar_flp(&cf, &mut mr, &vr, wxx, corder);
         let ec = c::residual_energy_covar_flp(&cf, &mut mc, &vr, wxx, corder);
-        t.eq("residual_energy_covar", (er.to_bits(), b32(&mr)), (ec.to_bits(), b32(&mc)));
+        t.eq(
+            "residual_energy_covar",
+            (er.to_bits(), b32(&mr)),
+            (ec.to_bits(), b32(&mc)),
+        );
         let neg = -wxx.abs() - 1.0;
         let (mut mr, mut mc) = (xr.clone(), xr);
         let er = rs::residual_energy_covar_flp(&cf, &mut mr, &vr, neg, corder);
         let ec = c::residual_energy_covar_flp(&cf, &mut mc, &vr, neg, corder);
-        t.eq("residual_energy_covar", (er.to_bits(), b32(&mr)), (ec.to_bits(), b32(&mc)));
+        t.eq(
+            "residual_energy_covar",
+            (er.to_bits(), b32(&mr)),
+            (ec.to_bits(), b32(&mc)),
+        );
     }
 
     // Scaling and sorting.
@@ -235,13 +256,24 @@ fn kernels_on(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
         let (mut i1, mut i2) = (vec![0i32; k], vec![0i32; k]);
         rs::insertion_sort_decreasing_flp(&mut a1, &mut i1, n, k);
         c::insertion_sort_decreasing_flp(&mut a2, &mut i2, n, k);
-        t.eq("insertion_sort_decreasing", (b32(&a1[..k]), i1), (b32(&a2[..k]), i2));
+        t.eq(
+            "insertion_sort_decreasing",
+            (b32(&a1[..k]), i1),
+            (b32(&a2[..k]), i2),
+        );
     }
 }
 
 fn burg_and_nlsf(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
     // Burg over stacked subframes, as find_LPC calls it.
-    for &(sub, nb, d) in &[(96usize, 4usize, 16usize), (90, 4, 10), (70, 4, 10), (96, 2, 16), (50, 2, 10), (46, 4, 6)] {
+    for &(sub, nb, d) in &[
+        (96usize, 4usize, 16usize),
+        (90, 4, 10),
+        (70, 4, 10),
+        (96, 2, 16),
+        (50, 2, 10),
+        (46, 4, 6),
+    ] {
         if x.len() < sub * nb {
             continue;
         }
@@ -249,7 +281,11 @@ fn burg_and_nlsf(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
         let (mut ar, mut ac) = (vec![0f32; d], vec![0f32; d]);
         let er = rs::burg_modified_flp(&mut ar, x, min_inv_gain, sub, nb, d);
         let ec = c::burg_modified_flp(&mut ac, x, min_inv_gain, sub, nb, d);
-        t.eq("burg_modified", (er.to_bits(), b32(&ar)), (ec.to_bits(), b32(&ac)));
+        t.eq(
+            "burg_modified",
+            (er.to_bits(), b32(&ar)),
+            (ec.to_bits(), b32(&ac)),
+        );
         if d == 10 || d == 16 {
             let (mut nr, mut nc) = (vec![0i16; d], vec![0i16; d]);
             rs::a2nlsf_flp(&mut nr, &ar, d);
@@ -257,7 +293,11 @@ fn burg_and_nlsf(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
             t.eq("a2nlsf_flp", &nr, &nc);
             let mut nl = [0i16; 16];
             opus_core::silk::enc::nlsf_encode::a2nlsf_flp(&mut nl, &ar, d);
-            t.eq("nlsf_encode::a2nlsf_flp (coding helper's copy)", &nl[..d], &nc[..]);
+            t.eq(
+                "nlsf_encode::a2nlsf_flp (coding helper's copy)",
+                &nl[..d],
+                &nc[..],
+            );
             let (mut pr, mut pc) = (vec![0f32; d], vec![0f32; d]);
             rs::nlsf2a_flp(&mut pr, &nc, d);
             c::nlsf2a_flp(&mut pc, &nc, d);
@@ -290,7 +330,12 @@ fn ltp_and_residual(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
         t.eq("ltp_analysis_filter", b32(&rr), b32(&rc_));
     }
     // Residual energy per subframe.
-    for &(sub, nb, order) in &[(80usize, 4usize, 16usize), (60, 4, 10), (40, 2, 10), (80, 2, 16)] {
+    for &(sub, nb, order) in &[
+        (80usize, 4usize, 16usize),
+        (60, 4, 10),
+        (40, 2, 10),
+        (80, 2, 16),
+    ] {
         if x.len() < nb * (sub + order) {
             continue;
         }
@@ -310,19 +355,57 @@ fn ltp_and_residual(t: &mut Tally, rng: &mut Rng, x: &[f32]) {
 
 fn pitch_core(t: &mut Tally, rng: &mut Rng, frame: &[f32], fs: i32, nb: usize) {
     let complexity = rng.below(3) as i32;
-    let prev_lag = if rng.below(2) == 0 { 0 } else { (2 + rng.below(16)) as i32 * fs };
+    let prev_lag = if rng.below(2) == 0 {
+        0
+    } else {
+        (2 + rng.below(16)) as i32 * fs
+    };
     let thres1 = [0.7f32, 0.72, 0.74, 0.76, 0.8][rng.below(5)];
     let thres2 = 0.3 + 0.3 * rng.unit().abs();
     let corr_in = rng.unit().abs();
-    let mut est = rs::PitchEstimate { pitch_l: [7; 4], lag_index: 7, contour_index: 7 };
+    let mut est = rs::PitchEstimate {
+        pitch_l: [7; 4],
+        lag_index: 7,
+        contour_index: 7,
+    };
     let mut corr_r = corr_in;
-    let voiced = rs::pitch_analysis_core_flp(frame, &mut est, &mut corr_r, prev_lag, thres1, thres2, fs, complexity, nb);
-    let mut out = c::PitchOut { ret: 9, pitch_l: [7; 4], lag_index: 7, contour_index: 7, ltp_corr: corr_in };
-    c::pitch_analysis_core_flp(frame, &mut out, prev_lag, thres1, thres2, fs, complexity, nb);
+    let voiced = rs::pitch_analysis_core_flp(
+        frame,
+        &mut est,
+        &mut corr_r,
+        prev_lag,
+        thres1,
+        thres2,
+        fs,
+        complexity,
+        nb,
+    );
+    let mut out = c::PitchOut {
+        ret: 9,
+        pitch_l: [7; 4],
+        lag_index: 7,
+        contour_index: 7,
+        ltp_corr: corr_in,
+    };
+    c::pitch_analysis_core_flp(
+        frame, &mut out, prev_lag, thres1, thres2, fs, complexity, nb,
+    );
     t.eq(
         "pitch_analysis_core",
-        (!voiced as i32, est.pitch_l, est.lag_index, est.contour_index, corr_r.to_bits()),
-        (out.ret, out.pitch_l, out.lag_index, out.contour_index, out.ltp_corr.to_bits()),
+        (
+            !voiced as i32,
+            est.pitch_l,
+            est.lag_index,
+            est.contour_index,
+            corr_r.to_bits(),
+        ),
+        (
+            out.ret,
+            out.pitch_l,
+            out.lag_index,
+            out.contour_index,
+            out.ltp_corr.to_bits(),
+        ),
     );
 }
 
@@ -389,7 +472,12 @@ fn ana_filt_bank_and_vad_on_speech() {
     for _ in 0..200 {
         let n = 2 * rng.below(160);
         let x: Vec<i16> = (0..n).map(|_| (rng.unit() * 32767.0) as i16).collect();
-        let (mut lr, mut hr, mut lc, mut hc) = (vec![0i16; n / 2], vec![0i16; n / 2], vec![0i16; n / 2], vec![0i16; n / 2]);
+        let (mut lr, mut hr, mut lc, mut hc) = (
+            vec![0i16; n / 2],
+            vec![0i16; n / 2],
+            vec![0i16; n / 2],
+            vec![0i16; n / 2],
+        );
         vad::ana_filt_bank_1(&x, &mut sr, &mut lr, &mut hr);
         c::ana_filt_bank_1(&x, &mut sc, &mut lc, &mut hc);
         t.eq("ana_filt_bank_1", (&lr, &hr, sr), (&lc, &hc, sc));
@@ -413,18 +501,40 @@ fn ana_filt_bank_and_vad_on_speech() {
                 vad::vad_get_sa_q8(&mut rs_st.s_cmn, frame);
                 cs.vad_get_sa_q8(frame);
                 let st = &rs_st.s_cmn;
-                let bands: [i32; 4] = core::array::from_fn(|b| cs.i32_at(CMN_INPUT_QUALITY_BANDS_Q15 + 4 * b));
+                let bands: [i32; 4] =
+                    core::array::from_fn(|b| cs.i32_at(CMN_INPUT_QUALITY_BANDS_Q15 + 4 * b));
                 t.eq(
                     "vad_get_sa_q8 outputs",
-                    (st.speech_activity_q8, st.input_tilt_q15, st.input_quality_bands_q15),
-                    (cs.i32_at(CMN_SPEECH_ACTIVITY_Q8), cs.i32_at(CMN_INPUT_TILT_Q15), bands),
+                    (
+                        st.speech_activity_q8,
+                        st.input_tilt_q15,
+                        st.input_quality_bands_q15,
+                    ),
+                    (
+                        cs.i32_at(CMN_SPEECH_ACTIVITY_Q8),
+                        cs.i32_at(CMN_INPUT_TILT_Q15),
+                        bands,
+                    ),
                 );
                 let v = &st.s_vad;
                 let o = CMN_S_VAD;
-                let arr = |cs: &c::CEncoderFlp, off: usize| -> [i32; 4] { core::array::from_fn(|b| cs.i32_at(o + off + 4 * b)) };
+                let arr = |cs: &c::CEncoderFlp, off: usize| -> [i32; 4] {
+                    core::array::from_fn(|b| cs.i32_at(o + off + 4 * b))
+                };
                 t.eq(
                     "vad state",
-                    (v.ana_state, v.ana_state1, v.ana_state2, v.xnrg_subfr, v.nrg_ratio_smth_q8, v.hp_state, v.nl, v.inv_nl, v.noise_level_bias, v.counter),
+                    (
+                        v.ana_state,
+                        v.ana_state1,
+                        v.ana_state2,
+                        v.xnrg_subfr,
+                        v.nrg_ratio_smth_q8,
+                        v.hp_state,
+                        v.nl,
+                        v.inv_nl,
+                        v.noise_level_bias,
+                        v.counter,
+                    ),
                     (
                         [cs.i32_at(o), cs.i32_at(o + 4)],
                         [cs.i32_at(o + 8), cs.i32_at(o + 12)],
@@ -467,7 +577,11 @@ fn configure(cfg: Config, r: &mut EncoderStateFlp, cs: &mut c::CEncoderFlp) {
     st.la_pitch = 2 * fs;
     st.pitch_lpc_win_length = if cfg.nb_subfr == 4 { 24 * fs } else { 14 * fs };
     st.predict_lpc_order = if fs == 16 { 16 } else { 10 };
-    st.ps_nlsf_cb = if fs == 16 { &NLSF_CB_WB } else { &NLSF_CB_NB_MB };
+    st.ps_nlsf_cb = if fs == 16 {
+        &NLSF_CB_WB
+    } else {
+        &NLSF_CB_NB_MB
+    };
     // (pe complexity, threshold, pe order, shaping order, la_shape ms, states, interp, survivors, warping)
     let table: [(i32, f64, usize, usize, usize, i32, bool, i32, bool); 7] = [
         (0, 0.8, 6, 12, 3, 1, false, 2, false),
@@ -496,7 +610,11 @@ fn configure(cfg: Config, r: &mut EncoderStateFlp, cs: &mut c::CEncoderFlp) {
     st.n_states_delayed_decision = nst;
     st.use_interpolated_nlsfs = interp;
     st.nlsf_msvq_survivors = surv;
-    st.warping_q16 = if warp { fs as i32 * ((0.015f64 * 65536.0 + 0.5) as i32) } else { 0 };
+    st.warping_q16 = if warp {
+        fs as i32 * ((0.015f64 * 65536.0 + 0.5) as i32)
+    } else {
+        0
+    };
     st.shape_win_length = 5 * fs + 2 * st.la_shape;
     st.snr_db_q7 = cfg.snr_db_q7;
     st.use_cbr = cfg.use_cbr;
@@ -515,11 +633,18 @@ fn configure(cfg: Config, r: &mut EncoderStateFlp, cs: &mut c::CEncoderFlp) {
     set(cs, CMN_LA_SHAPE, st.la_shape);
     set(cs, CMN_PITCH_LPC_WIN_LENGTH, st.pitch_lpc_win_length);
     set(cs, CMN_PREDICT_LPC_ORDER, st.predict_lpc_order);
-    set(cs, CMN_PITCH_ESTIMATION_LPC_ORDER, st.pitch_estimation_lpc_order);
+    set(
+        cs,
+        CMN_PITCH_ESTIMATION_LPC_ORDER,
+        st.pitch_estimation_lpc_order,
+    );
     set(cs, CMN_SHAPING_LPC_ORDER, st.shaping_lpc_order);
     set(cs, CMN_SHAPE_WIN_LENGTH, st.shape_win_length);
     cs.set_i32(CMN_PITCH_ESTIMATION_COMPLEXITY, pec);
-    cs.set_i32(CMN_PITCH_ESTIMATION_THRESHOLD_Q16, st.pitch_estimation_threshold_q16);
+    cs.set_i32(
+        CMN_PITCH_ESTIMATION_THRESHOLD_Q16,
+        st.pitch_estimation_threshold_q16,
+    );
     cs.set_i32(CMN_N_STATES_DELAYED_DECISION, nst);
     cs.set_i32(CMN_USE_INTERPOLATED_NLSFS, interp as i32);
     cs.set_i32(CMN_NLSF_MSVQ_SURVIVORS, surv);
@@ -560,8 +685,16 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
         // encode_do_VAD_FLP: activity decides between no-activity and unvoiced.
         vad::vad_get_sa_q8(&mut r.s_cmn, frame);
         cs.vad_get_sa_q8(frame);
-        t.eq("chain: vad", r.s_cmn.speech_activity_q8, cs.i32_at(CMN_SPEECH_ACTIVITY_Q8));
-        let signal_type: i8 = if r.s_cmn.speech_activity_q8 < 13 { 0 } else { 1 };
+        t.eq(
+            "chain: vad",
+            r.s_cmn.speech_activity_q8,
+            cs.i32_at(CMN_SPEECH_ACTIVITY_Q8),
+        );
+        let signal_type: i8 = if r.s_cmn.speech_activity_q8 < 13 {
+            0
+        } else {
+            1
+        };
         r.s_cmn.indices.signal_type = signal_type;
         cs.set_i8(CMN_INDICES + IND_SIGNAL_TYPE, signal_type);
 
@@ -582,7 +715,11 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
         pitch_analysis::find_pitch_lags_flp(&mut r, &mut ctrl, &mut res_r, &x_buf);
         cs.find_pitch_lags(&mut cc, &mut res_c);
         let buf_len = ltp_mem + frame_length + r.s_cmn.la_pitch;
-        t.eq("chain: find_pitch_lags res", b32(&res_r[..buf_len]), b32(&res_c[..buf_len]));
+        t.eq(
+            "chain: find_pitch_lags res",
+            b32(&res_r[..buf_len]),
+            b32(&res_c[..buf_len]),
+        );
         t.eq(
             "chain: find_pitch_lags",
             (
@@ -638,16 +775,28 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
         );
 
         // Prediction coefficients.
-        let cond = if fi == 0 { CondCoding::Independently } else { CondCoding::Conditionally };
+        let cond = if fi == 0 {
+            CondCoding::Independently
+        } else {
+            CondCoding::Conditionally
+        };
         let cond_c = if fi == 0 { 0 } else { 2 };
         find_pred_coefs::find_pred_coefs_flp(&mut r, &mut ctrl, &res_r, &x_buf, cond);
         cs.find_pred_coefs(&mut cc, &res_c, cond_c);
         let g = |o| cc.f32_at(o);
-        let pred: Vec<u32> = (0..32).map(|i| cc.f32_at(CTRL_PRED_COEF + 4 * i).to_bits()).collect();
+        let pred: Vec<u32> = (0..32)
+            .map(|i| cc.f32_at(CTRL_PRED_COEF + 4 * i).to_bits())
+            .collect();
         let pred_r: Vec<u32> = ctrl.pred_coef.iter().flat_map(|row| b32(row)).collect();
-        let nlsf_ix: Vec<i8> = (0..17).map(|i| cs.i8_at(CMN_INDICES + IND_NLSF_INDICES + i)).collect();
-        let prev_nlsf: Vec<i16> = (0..16).map(|i| cs.i16_at(CMN_PREV_NLSFQ_Q15 + 2 * i)).collect();
-        let ltp_ix: Vec<i8> = (0..4).map(|i| cs.i8_at(CMN_INDICES + IND_LTP_INDEX + i)).collect();
+        let nlsf_ix: Vec<i8> = (0..17)
+            .map(|i| cs.i8_at(CMN_INDICES + IND_NLSF_INDICES + i))
+            .collect();
+        let prev_nlsf: Vec<i16> = (0..16)
+            .map(|i| cs.i16_at(CMN_PREV_NLSFQ_Q15 + 2 * i))
+            .collect();
+        let ltp_ix: Vec<i8> = (0..4)
+            .map(|i| cs.i8_at(CMN_INDICES + IND_LTP_INDEX + i))
+            .collect();
         let ind = &r.s_cmn.indices;
         t.eq(
             "chain: find_pred_coefs",
@@ -685,7 +834,9 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
         process_gains::process_gains_flp(&mut r, &mut ctrl, cond);
         cs.process_gains(&mut cc, cond_c);
         let g = |o| cc.f32_at(o);
-        let gix: Vec<i8> = (0..4).map(|i| cs.i8_at(CMN_INDICES + IND_GAINS_INDICES + i)).collect();
+        let gix: Vec<i8> = (0..4)
+            .map(|i| cs.i8_at(CMN_INDICES + IND_GAINS_INDICES + i))
+            .collect();
         t.eq(
             "chain: process_gains",
             (
@@ -699,7 +850,9 @@ fn run_chain(t: &mut Tally, cfg: Config, input: &[i16]) -> [usize; 3] {
             ),
             (
                 arr_f32::<4>(g, CTRL_GAINS)[..nb].to_vec(),
-                (0..nb).map(|k| cc.i32_at(CTRL_GAINS_UNQ_Q16 + 4 * k)).collect::<Vec<_>>(),
+                (0..nb)
+                    .map(|k| cc.i32_at(CTRL_GAINS_UNQ_Q16 + 4 * k))
+                    .collect::<Vec<_>>(),
                 cc.f32_at(CTRL_LAMBDA).to_bits(),
                 cc.i8_at(CTRL_LAST_GAIN_INDEX_PREV),
                 gix[..nb].to_vec(),
@@ -753,11 +906,31 @@ fn analysis_chain_on_speech() {
     }
     // Noise bursts and silence at 16 kHz, highest complexity.
     let noise: Vec<i16> = (0..16 * 1000)
-        .map(|i| if (i / 4000) % 2 == 0 { (rng.unit() * 20000.0) as i16 } else { 0 })
+        .map(|i| {
+            if (i / 4000) % 2 == 0 {
+                (rng.unit() * 20000.0) as i16
+            } else {
+                0
+            }
+        })
         .collect();
-    let cfg = Config { fs: 16, nb_subfr: 4, complexity: 10, snr_db_q7: 3000, use_cbr: false, loss: 10, lbrr: true };
+    let cfg = Config {
+        fs: 16,
+        nb_subfr: 4,
+        complexity: 10,
+        snr_db_q7: 3000,
+        use_cbr: false,
+        loss: 10,
+        lbrr: true,
+    };
     run_chain(&mut t, cfg, &noise);
-    println!("chain: {} speech frames, {} voiced, {} with NLSF interpolation", counts[0], counts[1], counts[2]);
-    assert!(counts[1] > counts[0] / 4 && counts[2] > 0, "voiced and interpolated paths exercised");
+    println!(
+        "chain: {} speech frames, {} voiced, {} with NLSF interpolation",
+        counts[0], counts[1], counts[2]
+    );
+    assert!(
+        counts[1] > counts[0] / 4 && counts[2] > 0,
+        "voiced and interpolated paths exercised"
+    );
     t.finish("chain");
 }

@@ -24,6 +24,11 @@ use ffi::Api;
 // Make sure opusic-sys's static libopus is linked: our declarations resolve against it.
 use opusic_sys as _;
 
+/// Path of libopus 1.6.1's own `opus_demo` program, built by this crate's build script from the
+/// vendored source and linked against the generic-C build (the build `dred-opus demo` is
+/// byte-exact with).
+pub const OPUS_DEMO: &str = env!("OPUS_ORACLE_OPUS_DEMO");
+
 /// Which libopus build to call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Build {

@@ -121,25 +121,75 @@ mod sys {
         #[link_name = "gen_silk_bwexpander_FLP"]
         pub fn bwexpander(ar: *mut f32, d: c_int, chirp: f32);
         #[link_name = "gen_silk_burg_modified_FLP"]
-        pub fn burg_modified(a: *mut f32, x: *const f32, min_inv_gain: f32, subfr_length: c_int, nb_subfr: c_int, d: c_int, arch: c_int) -> f32;
+        pub fn burg_modified(
+            a: *mut f32,
+            x: *const f32,
+            min_inv_gain: f32,
+            subfr_length: c_int,
+            nb_subfr: c_int,
+            d: c_int,
+            arch: c_int,
+        ) -> f32;
         #[link_name = "gen_silk_apply_sine_window_FLP"]
         pub fn apply_sine_window(out: *mut f32, x: *const f32, win_type: c_int, length: c_int);
         #[link_name = "gen_silk_corrVector_FLP"]
-        pub fn corr_vector(x: *const f32, t: *const f32, l: c_int, order: c_int, xt: *mut f32, arch: c_int);
+        pub fn corr_vector(
+            x: *const f32,
+            t: *const f32,
+            l: c_int,
+            order: c_int,
+            xt: *mut f32,
+            arch: c_int,
+        );
         #[link_name = "gen_silk_corrMatrix_FLP"]
         pub fn corr_matrix(x: *const f32, l: c_int, order: c_int, xx: *mut f32, arch: c_int);
         #[link_name = "gen_silk_LPC_analysis_filter_FLP"]
-        pub fn lpc_analysis_filter(r: *mut f32, coef: *const f32, s: *const f32, length: c_int, order: c_int);
+        pub fn lpc_analysis_filter(
+            r: *mut f32,
+            coef: *const f32,
+            s: *const f32,
+            length: c_int,
+            order: c_int,
+        );
         #[link_name = "gen_silk_LPC_inverse_pred_gain_FLP"]
         pub fn lpc_inverse_pred_gain(a: *const f32, order: i32) -> f32;
         #[link_name = "gen_silk_LTP_analysis_filter_FLP"]
-        pub fn ltp_analysis_filter(res: *mut f32, x: *const f32, b: *const f32, pitch_l: *const c_int, inv_gains: *const f32, subfr_length: c_int, nb_subfr: c_int, pre_length: c_int);
+        pub fn ltp_analysis_filter(
+            res: *mut f32,
+            x: *const f32,
+            b: *const f32,
+            pitch_l: *const c_int,
+            inv_gains: *const f32,
+            subfr_length: c_int,
+            nb_subfr: c_int,
+            pre_length: c_int,
+        );
         #[link_name = "gen_silk_warped_autocorrelation_FLP"]
-        pub fn warped_autocorrelation(corr: *mut f32, input: *const f32, warping: f32, length: c_int, order: c_int);
+        pub fn warped_autocorrelation(
+            corr: *mut f32,
+            input: *const f32,
+            warping: f32,
+            length: c_int,
+            order: c_int,
+        );
         #[link_name = "gen_silk_residual_energy_covar_FLP"]
-        pub fn residual_energy_covar(c: *const f32, wxx_m: *mut f32, wxx_v: *const f32, wxx: f32, d: c_int) -> f32;
+        pub fn residual_energy_covar(
+            c: *const f32,
+            wxx_m: *mut f32,
+            wxx_v: *const f32,
+            wxx: f32,
+            d: c_int,
+        ) -> f32;
         #[link_name = "gen_silk_residual_energy_FLP"]
-        pub fn residual_energy(nrgs: *mut f32, x: *const f32, a: *const [f32; 16], gains: *const f32, subfr_length: c_int, nb_subfr: c_int, lpc_order: c_int);
+        pub fn residual_energy(
+            nrgs: *mut f32,
+            x: *const f32,
+            a: *const [f32; 16],
+            gains: *const f32,
+            subfr_length: c_int,
+            nb_subfr: c_int,
+            lpc_order: c_int,
+        );
         #[link_name = "gen_silk_scale_vector_FLP"]
         pub fn scale_vector(data: *mut f32, gain: f32, n: c_int);
         #[link_name = "gen_silk_scale_copy_vector_FLP"]
@@ -151,19 +201,55 @@ mod sys {
         #[link_name = "gen_silk_NLSF2A_FLP"]
         pub fn nlsf2a_flp(ar: *mut f32, nlsf: *const i16, order: c_int, arch: c_int);
         #[link_name = "gen_silk_pitch_analysis_core_FLP"]
-        pub fn pitch_analysis_core(frame: *const f32, pitch_out: *mut c_int, lag_index: *mut i16, contour_index: *mut i8, ltp_corr: *mut f32, prev_lag: c_int, thres1: f32, thres2: f32, fs_khz: c_int, complexity: c_int, nb_subfr: c_int, arch: c_int) -> c_int;
+        pub fn pitch_analysis_core(
+            frame: *const f32,
+            pitch_out: *mut c_int,
+            lag_index: *mut i16,
+            contour_index: *mut i8,
+            ltp_corr: *mut f32,
+            prev_lag: c_int,
+            thres1: f32,
+            thres2: f32,
+            fs_khz: c_int,
+            complexity: c_int,
+            nb_subfr: c_int,
+            arch: c_int,
+        ) -> c_int;
         #[link_name = "gen_silk_ana_filt_bank_1"]
-        pub fn ana_filt_bank_1(input: *const i16, s: *mut i32, out_l: *mut i16, out_h: *mut i16, n: i32);
+        pub fn ana_filt_bank_1(
+            input: *const i16,
+            s: *mut i32,
+            out_l: *mut i16,
+            out_h: *mut i16,
+            n: i32,
+        );
         #[link_name = "gen_silk_VAD_Init"]
         pub fn vad_init(vad: *mut c_void) -> c_int;
         #[link_name = "gen_silk_VAD_GetSA_Q8_c"]
         pub fn vad_get_sa_q8(enc: *mut c_void, input: *const i16) -> c_int;
         #[link_name = "gen_silk_find_pitch_lags_FLP"]
-        pub fn find_pitch_lags(enc: *mut c_void, ctrl: *mut c_void, res: *mut f32, x: *const f32, arch: c_int);
+        pub fn find_pitch_lags(
+            enc: *mut c_void,
+            ctrl: *mut c_void,
+            res: *mut f32,
+            x: *const f32,
+            arch: c_int,
+        );
         #[link_name = "gen_silk_noise_shape_analysis_FLP"]
-        pub fn noise_shape_analysis(enc: *mut c_void, ctrl: *mut c_void, pitch_res: *const f32, x: *const f32);
+        pub fn noise_shape_analysis(
+            enc: *mut c_void,
+            ctrl: *mut c_void,
+            pitch_res: *const f32,
+            x: *const f32,
+        );
         #[link_name = "gen_silk_find_pred_coefs_FLP"]
-        pub fn find_pred_coefs(enc: *mut c_void, ctrl: *mut c_void, res_pitch: *const f32, x: *const f32, cond_coding: c_int);
+        pub fn find_pred_coefs(
+            enc: *mut c_void,
+            ctrl: *mut c_void,
+            res_pitch: *const f32,
+            x: *const f32,
+            cond_coding: c_int,
+        );
         #[link_name = "gen_silk_process_gains_FLP"]
         pub fn process_gains(enc: *mut c_void, ctrl: *mut c_void, cond_coding: c_int);
         #[link_name = "gen_silk_NLSF_CB_WB"]
@@ -219,11 +305,28 @@ pub fn bwexpander_flp(ar: &mut [f32], chirp: f32) {
 }
 
 /// `silk_burg_modified_FLP`.
-pub fn burg_modified_flp(a: &mut [f32], x: &[f32], min_inv_gain: f32, subfr_length: usize, nb_subfr: usize, d: usize) -> f32 {
+pub fn burg_modified_flp(
+    a: &mut [f32],
+    x: &[f32],
+    min_inv_gain: f32,
+    subfr_length: usize,
+    nb_subfr: usize,
+    d: usize,
+) -> f32 {
     assert!(d <= 24 && d <= subfr_length && a.len() >= d && x.len() >= subfr_length * nb_subfr);
     assert!(subfr_length * nb_subfr <= 384);
     // SAFETY: lengths checked above.
-    unsafe { sys::burg_modified(a.as_mut_ptr(), x.as_ptr(), min_inv_gain, ci(subfr_length), ci(nb_subfr), ci(d), 0) }
+    unsafe {
+        sys::burg_modified(
+            a.as_mut_ptr(),
+            x.as_ptr(),
+            min_inv_gain,
+            ci(subfr_length),
+            ci(nb_subfr),
+            ci(d),
+            0,
+        )
+    }
 }
 
 /// `silk_apply_sine_window_FLP` (`length` a multiple of 4).
@@ -249,11 +352,25 @@ pub fn corr_matrix_flp(x: &[f32], l: usize, order: usize, xx: &mut [f32]) {
 }
 
 /// `silk_LPC_analysis_filter_FLP` (order 6, 8, 10, 12 or 16).
-pub fn lpc_analysis_filter_flp(r: &mut [f32], coef: &[f32], s: &[f32], length: usize, order: usize) {
+pub fn lpc_analysis_filter_flp(
+    r: &mut [f32],
+    coef: &[f32],
+    s: &[f32],
+    length: usize,
+    order: usize,
+) {
     assert!([6, 8, 10, 12, 16].contains(&order) && order <= length);
     assert!(r.len() >= length && s.len() >= length && coef.len() >= order);
     // SAFETY: lengths checked above.
-    unsafe { sys::lpc_analysis_filter(r.as_mut_ptr(), coef.as_ptr(), s.as_ptr(), ci(length), ci(order)) }
+    unsafe {
+        sys::lpc_analysis_filter(
+            r.as_mut_ptr(),
+            coef.as_ptr(),
+            s.as_ptr(),
+            ci(length),
+            ci(order),
+        )
+    }
 }
 
 /// `silk_LPC_inverse_pred_gain_FLP`.
@@ -264,8 +381,22 @@ pub fn lpc_inverse_pred_gain_flp(a: &[f32], order: usize) -> f32 {
 }
 
 /// `silk_LTP_analysis_filter_FLP` with `x` starting at `x[x_start]`.
-pub fn ltp_analysis_filter_flp(res: &mut [f32], x: &[f32], x_start: usize, b: &[f32], pitch_l: &[i32; 4], inv_gains: &[f32; 4], subfr_length: usize, nb_subfr: usize, pre_length: usize) {
-    assert!(nb_subfr <= 4 && b.len() >= 5 * nb_subfr && res.len() >= nb_subfr * (subfr_length + pre_length));
+pub fn ltp_analysis_filter_flp(
+    res: &mut [f32],
+    x: &[f32],
+    x_start: usize,
+    b: &[f32],
+    pitch_l: &[i32; 4],
+    inv_gains: &[f32; 4],
+    subfr_length: usize,
+    nb_subfr: usize,
+    pre_length: usize,
+) {
+    assert!(
+        nb_subfr <= 4
+            && b.len() >= 5 * nb_subfr
+            && res.len() >= nb_subfr * (subfr_length + pre_length)
+    );
     for k in 0..nb_subfr {
         let start = x_start + k * subfr_length;
         assert!(pitch_l[k] >= 0 && start >= pitch_l[k] as usize + 2);
@@ -273,7 +404,16 @@ pub fn ltp_analysis_filter_flp(res: &mut [f32], x: &[f32], x_start: usize, b: &[
     }
     // SAFETY: every read and write is inside the slices, checked above.
     unsafe {
-        sys::ltp_analysis_filter(res.as_mut_ptr(), x.as_ptr().add(x_start), b.as_ptr(), pitch_l.as_ptr(), inv_gains.as_ptr(), ci(subfr_length), ci(nb_subfr), ci(pre_length))
+        sys::ltp_analysis_filter(
+            res.as_mut_ptr(),
+            x.as_ptr().add(x_start),
+            b.as_ptr(),
+            pitch_l.as_ptr(),
+            inv_gains.as_ptr(),
+            ci(subfr_length),
+            ci(nb_subfr),
+            ci(pre_length),
+        )
     }
 }
 
@@ -281,23 +421,57 @@ pub fn ltp_analysis_filter_flp(res: &mut [f32], x: &[f32], x_start: usize, b: &[
 pub fn warped_autocorrelation_flp(corr: &mut [f32], input: &[f32], warping: f32, order: usize) {
     assert!(order % 2 == 0 && order <= 24 && corr.len() > order);
     // SAFETY: lengths checked above.
-    unsafe { sys::warped_autocorrelation(corr.as_mut_ptr(), input.as_ptr(), warping, ci(input.len()), ci(order)) }
+    unsafe {
+        sys::warped_autocorrelation(
+            corr.as_mut_ptr(),
+            input.as_ptr(),
+            warping,
+            ci(input.len()),
+            ci(order),
+        )
+    }
 }
 
 /// `silk_residual_energy_covar_FLP`.
-pub fn residual_energy_covar_flp(c: &[f32], wxx_m: &mut [f32], wxx_v: &[f32], wxx: f32, d: usize) -> f32 {
+pub fn residual_energy_covar_flp(
+    c: &[f32],
+    wxx_m: &mut [f32],
+    wxx_v: &[f32],
+    wxx: f32,
+    d: usize,
+) -> f32 {
     assert!(d >= 1 && c.len() >= d && wxx_m.len() >= d * d && wxx_v.len() >= d);
     // SAFETY: lengths checked above.
-    unsafe { sys::residual_energy_covar(c.as_ptr(), wxx_m.as_mut_ptr(), wxx_v.as_ptr(), wxx, ci(d)) }
+    unsafe {
+        sys::residual_energy_covar(c.as_ptr(), wxx_m.as_mut_ptr(), wxx_v.as_ptr(), wxx, ci(d))
+    }
 }
 
 /// `silk_residual_energy_FLP`.
-pub fn residual_energy_flp(nrgs: &mut [f32; 4], x: &[f32], a: &[[f32; 16]; 2], gains: &[f32; 4], subfr_length: usize, nb_subfr: usize, lpc_order: usize) {
+pub fn residual_energy_flp(
+    nrgs: &mut [f32; 4],
+    x: &[f32],
+    a: &[[f32; 16]; 2],
+    gains: &[f32; 4],
+    subfr_length: usize,
+    nb_subfr: usize,
+    lpc_order: usize,
+) {
     assert!(nb_subfr == 2 || nb_subfr == 4);
     assert!([10, 16].contains(&lpc_order) && 2 * (lpc_order + subfr_length) <= 192);
     assert!(x.len() >= nb_subfr * (lpc_order + subfr_length));
     // SAFETY: lengths checked above.
-    unsafe { sys::residual_energy(nrgs.as_mut_ptr(), x.as_ptr(), a.as_ptr(), gains.as_ptr(), ci(subfr_length), ci(nb_subfr), ci(lpc_order)) }
+    unsafe {
+        sys::residual_energy(
+            nrgs.as_mut_ptr(),
+            x.as_ptr(),
+            a.as_ptr(),
+            gains.as_ptr(),
+            ci(subfr_length),
+            ci(nb_subfr),
+            ci(lpc_order),
+        )
+    }
 }
 
 /// `silk_scale_vector_FLP`.
@@ -322,7 +496,9 @@ pub fn insertion_sort_decreasing_flp(a: &mut [f32], idx: &mut [i32], l: usize, k
 
 /// `silk_A2NLSF_FLP` (even order up to 16).
 pub fn a2nlsf_flp(nlsf: &mut [i16], ar: &[f32], order: usize) {
-    assert!(order % 2 == 0 && (2..=16).contains(&order) && nlsf.len() >= order && ar.len() >= order);
+    assert!(
+        order % 2 == 0 && (2..=16).contains(&order) && nlsf.len() >= order && ar.len() >= order
+    );
     // SAFETY: lengths checked above.
     unsafe { sys::a2nlsf_flp(nlsf.as_mut_ptr(), ar.as_ptr(), ci(order)) }
 }
@@ -351,12 +527,38 @@ pub struct PitchOut {
 
 /// `silk_pitch_analysis_core_FLP`; `out` carries the previous values in
 /// (`ltp_corr` is read, the lags are left where libopus leaves them).
-pub fn pitch_analysis_core_flp(frame: &[f32], out: &mut PitchOut, prev_lag: i32, thres1: f32, thres2: f32, fs_khz: i32, complexity: i32, nb_subfr: usize) {
-    assert!([8, 12, 16].contains(&fs_khz) && (nb_subfr == 2 || nb_subfr == 4) && (0..=2).contains(&complexity));
+pub fn pitch_analysis_core_flp(
+    frame: &[f32],
+    out: &mut PitchOut,
+    prev_lag: i32,
+    thres1: f32,
+    thres2: f32,
+    fs_khz: i32,
+    complexity: i32,
+    nb_subfr: usize,
+) {
+    assert!(
+        [8, 12, 16].contains(&fs_khz)
+            && (nb_subfr == 2 || nb_subfr == 4)
+            && (0..=2).contains(&complexity)
+    );
     assert!(frame.len() >= (20 + 5 * nb_subfr) * fs_khz as usize);
     // SAFETY: the frame is long enough, the outputs are valid.
     out.ret = unsafe {
-        sys::pitch_analysis_core(frame.as_ptr(), out.pitch_l.as_mut_ptr(), &mut out.lag_index, &mut out.contour_index, &mut out.ltp_corr, prev_lag, thres1, thres2, fs_khz, complexity, ci(nb_subfr), 0)
+        sys::pitch_analysis_core(
+            frame.as_ptr(),
+            out.pitch_l.as_mut_ptr(),
+            &mut out.lag_index,
+            &mut out.contour_index,
+            &mut out.ltp_corr,
+            prev_lag,
+            thres1,
+            thres2,
+            fs_khz,
+            complexity,
+            ci(nb_subfr),
+            0,
+        )
     };
 }
 
@@ -364,7 +566,15 @@ pub fn pitch_analysis_core_flp(frame: &[f32], out: &mut PitchOut, prev_lag: i32,
 pub fn ana_filt_bank_1(input: &[i16], s: &mut [i32; 2], out_l: &mut [i16], out_h: &mut [i16]) {
     assert!(out_l.len() >= input.len() / 2 && out_h.len() >= input.len() / 2);
     // SAFETY: lengths checked above.
-    unsafe { sys::ana_filt_bank_1(input.as_ptr(), s.as_mut_ptr(), out_l.as_mut_ptr(), out_h.as_mut_ptr(), input.len() as i32) }
+    unsafe {
+        sys::ana_filt_bank_1(
+            input.as_ptr(),
+            s.as_mut_ptr(),
+            out_l.as_mut_ptr(),
+            out_h.as_mut_ptr(),
+            input.len() as i32,
+        )
+    }
 }
 
 /// A zeroed, 8-byte aligned block of `bytes` bytes with typed field access.
@@ -482,7 +692,12 @@ impl CEncoderFlp {
         assert!(res.len() >= ltp_mem + frame + self.i32_at(CMN_LA_PITCH) as usize);
         // SAFETY: buffers sized for the configuration; x points into x_buf.
         unsafe {
-            let x = self.0.ptr().cast::<u8>().add(ENC_X_BUF + 4 * ltp_mem).cast::<f32>();
+            let x = self
+                .0
+                .ptr()
+                .cast::<u8>()
+                .add(ENC_X_BUF + 4 * ltp_mem)
+                .cast::<f32>();
             sys::find_pitch_lags(self.0.ptr(), ctrl.0.ptr(), res.as_mut_ptr(), x, 0);
         }
     }
@@ -494,8 +709,18 @@ impl CEncoderFlp {
         assert!(res_pitch.len() >= ltp_mem + frame);
         // SAFETY: as above.
         unsafe {
-            let x = self.0.ptr().cast::<u8>().add(ENC_X_BUF + 4 * ltp_mem).cast::<f32>();
-            sys::noise_shape_analysis(self.0.ptr(), ctrl.0.ptr(), res_pitch.as_ptr().add(ltp_mem), x);
+            let x = self
+                .0
+                .ptr()
+                .cast::<u8>()
+                .add(ENC_X_BUF + 4 * ltp_mem)
+                .cast::<f32>();
+            sys::noise_shape_analysis(
+                self.0.ptr(),
+                ctrl.0.ptr(),
+                res_pitch.as_ptr().add(ltp_mem),
+                x,
+            );
         }
     }
 
@@ -506,8 +731,19 @@ impl CEncoderFlp {
         assert!(res_pitch.len() >= ltp_mem + frame);
         // SAFETY: as above; the lags of a voiced frame stay within ltp_mem.
         unsafe {
-            let x = self.0.ptr().cast::<u8>().add(ENC_X_BUF + 4 * ltp_mem).cast::<f32>();
-            sys::find_pred_coefs(self.0.ptr(), ctrl.0.ptr(), res_pitch.as_ptr().add(ltp_mem), x, cond_coding);
+            let x = self
+                .0
+                .ptr()
+                .cast::<u8>()
+                .add(ENC_X_BUF + 4 * ltp_mem)
+                .cast::<f32>();
+            sys::find_pred_coefs(
+                self.0.ptr(),
+                ctrl.0.ptr(),
+                res_pitch.as_ptr().add(ltp_mem),
+                x,
+                cond_coding,
+            );
         }
     }
 

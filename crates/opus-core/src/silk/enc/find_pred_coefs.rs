@@ -9,8 +9,9 @@
 //! the quantised filters feed the gain processing.
 
 use super::float::{
-    a2nlsf_flp, burg_modified_flp, corr_matrix_flp, corr_vector_flp, energy_flp, lpc_analysis_filter_flp,
-    ltp_analysis_filter_flp, nlsf2a_flp, residual_energy_flp, scale_copy_vector_flp, scale_vector_flp,
+    a2nlsf_flp, burg_modified_flp, corr_matrix_flp, corr_vector_flp, energy_flp,
+    lpc_analysis_filter_flp, ltp_analysis_filter_flp, nlsf2a_flp, residual_energy_flp,
+    scale_copy_vector_flp, scale_vector_flp,
 };
 use super::ltp_quant::quant_ltp_gains_flp;
 use super::nlsf_encode::process_nlsfs_flp;
@@ -36,7 +37,12 @@ use crate::silk::tables_other::LTP_SCALES_TABLE_Q14;
 ///
 /// # Panics
 /// If `x` is shorter than described or the order is not 10 or 16.
-pub fn find_lpc_flp(st: &mut EncoderState, nlsf_q15: &mut [i16; MAX_LPC_ORDER], x: &[f32], min_inv_gain: f32) {
+pub fn find_lpc_flp(
+    st: &mut EncoderState,
+    nlsf_q15: &mut [i16; MAX_LPC_ORDER],
+    x: &[f32],
+    min_inv_gain: f32,
+) {
     let order = st.predict_lpc_order;
     let subfr_length = st.subfr_length + order;
     let mut a = [0f32; MAX_LPC_ORDER];
@@ -123,7 +129,11 @@ pub fn find_ltp_flp(
 /// the LTP gain, and sets `indices.ltp_scale_index` and `ctrl.ltp_scale`
 /// (libopus `silk_LTP_scale_ctrl_FLP`). Only frames coded independently are
 /// scaled.
-pub fn ltp_scale_ctrl_flp(enc: &mut EncoderStateFlp, ctrl: &mut EncoderControlFlp, cond_coding: CondCoding) {
+pub fn ltp_scale_ctrl_flp(
+    enc: &mut EncoderStateFlp,
+    ctrl: &mut EncoderControlFlp,
+    cond_coding: CondCoding,
+) {
     let cmn = &mut enc.s_cmn;
     if cond_coding == CondCoding::Independently {
         let mut round_loss = cmn.packet_loss_perc * cmn.n_frames_per_packet as i32;
@@ -154,6 +164,7 @@ pub fn ltp_scale_ctrl_flp(enc: &mut EncoderStateFlp, ctrl: &mut EncoderControlFl
 ///
 /// # Panics
 /// If the buffers are too short for the configuration and lags.
+#[allow(clippy::needless_range_loop)]
 pub fn find_pred_coefs_flp(
     enc: &mut EncoderStateFlp,
     ctrl: &mut EncoderControlFlp,
@@ -175,7 +186,15 @@ pub fn find_pred_coefs_flp(
     if enc.s_cmn.indices.signal_type as i32 == TYPE_VOICED {
         let mut xx_ltp = [0f32; MAX_NB_SUBFR * LTP_ORDER * LTP_ORDER];
         let mut x_x_ltp = [0f32; MAX_NB_SUBFR * LTP_ORDER];
-        find_ltp_flp(&mut xx_ltp, &mut x_x_ltp, res_pitch, x_start, &ctrl.pitch_l, subfr_length, nb_subfr);
+        find_ltp_flp(
+            &mut xx_ltp,
+            &mut x_x_ltp,
+            res_pitch,
+            x_start,
+            &ctrl.pitch_l,
+            subfr_length,
+            nb_subfr,
+        );
 
         let cmn = &mut enc.s_cmn;
         ctrl.lt_pred_cod_gain = quant_ltp_gains_flp(
@@ -207,7 +226,11 @@ pub fn find_pred_coefs_flp(
         let len = subfr_length + order;
         for k in 0..nb_subfr {
             let src = x_start - order + k * subfr_length;
-            scale_copy_vector_flp(&mut lpc_in_pre[k * len..(k + 1) * len], &x_buf[src..], inv_gains[k]);
+            scale_copy_vector_flp(
+                &mut lpc_in_pre[k * len..(k + 1) * len],
+                &x_buf[src..],
+                inv_gains[k],
+            );
         }
         ctrl.ltp_coef[..nb_subfr * LTP_ORDER].fill(0.0);
         ctrl.lt_pred_cod_gain = 0.0;
@@ -218,7 +241,8 @@ pub fn find_pred_coefs_flp(
     let min_inv_gain = if enc.s_cmn.first_frame_after_reset {
         1.0f32 / MAX_PREDICTION_POWER_GAIN_AFTER_RESET
     } else {
-        let g = 2.0f64.powf((ctrl.lt_pred_cod_gain / 3.0f32) as f64) as f32 / MAX_PREDICTION_POWER_GAIN;
+        let g =
+            2.0f64.powf((ctrl.lt_pred_cod_gain / 3.0f32) as f64) as f32 / MAX_PREDICTION_POWER_GAIN;
         g / (0.25f32 + 0.75f32 * ctrl.coding_quality)
     };
 
@@ -240,4 +264,110 @@ pub fn find_pred_coefs_flp(
     );
 
     cmn.prev_nlsfq_q15 = nlsf_q15;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::noise_shape::noise_shape_analysis_flp;
+    use super::super::pitch_analysis::find_pitch_lags_flp;
+    use super::super::process_gains::process_gains_flp;
+    use super::super::vad::{vad_get_sa_q8, vad_init};
+    use super::*;
+    use crate::silk::tables_nlsf_cb_wb::NLSF_CB_WB;
+
+    /// A 20 ms (or 10 ms) configuration at the highest complexity.
+    fn state(fs: usize, nb_subfr: usize, warped: bool) -> EncoderStateFlp {
+        let mut e = EncoderStateFlp::zeroed();
+        let s = &mut e.s_cmn;
+        s.fs_khz = fs as i32;
+        s.nb_subfr = nb_subfr;
+        s.frame_length = 5 * nb_subfr * fs;
+        s.subfr_length = 5 * fs;
+        s.ltp_mem_length = 20 * fs;
+        s.la_pitch = 2 * fs;
+        s.la_shape = 5 * fs;
+        s.shape_win_length = 15 * fs;
+        s.pitch_lpc_win_length = if nb_subfr == 4 { 24 * fs } else { 14 * fs };
+        s.predict_lpc_order = if fs == 16 { 16 } else { 10 };
+        if fs == 16 {
+            s.ps_nlsf_cb = &NLSF_CB_WB;
+        }
+        s.pitch_estimation_complexity = 2;
+        s.pitch_estimation_threshold_q16 = 45875;
+        s.pitch_estimation_lpc_order = s.predict_lpc_order;
+        s.shaping_lpc_order = 24;
+        s.n_states_delayed_decision = 4;
+        s.use_interpolated_nlsfs = true;
+        s.nlsf_msvq_survivors = 16;
+        s.warping_q16 = if warped { fs as i32 * 983 } else { 0 };
+        s.snr_db_q7 = 25 * 128;
+        s.n_frames_per_packet = 1;
+        s.packet_loss_perc = 10;
+        s.first_frame_after_reset = true;
+        vad_init(&mut s.s_vad);
+        e
+    }
+
+    #[test]
+    fn analysis_chain_survives_hostile_input() {
+        let mut seed = 0x1234_5678u32;
+        let mut rnd = move || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        for &(fs, nb, warped) in &[
+            (16usize, 4usize, true),
+            (12, 2, false),
+            (8, 4, false),
+            (16, 2, true),
+        ] {
+            let mut e = state(fs, nb, warped);
+            let n = e.s_cmn.frame_length;
+            let mut x_buf = [0f32; 2 * MAX_FRAME_LENGTH + 80];
+            let mut res = [0f32; 2 * MAX_FRAME_LENGTH + 32];
+            for frame in 0..24 {
+                let pcm: Vec<i16> = (0..n).map(|_| (rnd() * 65535.0) as i16).collect();
+                vad_get_sa_q8(&mut e.s_cmn, &pcm);
+                e.s_cmn.indices.signal_type = 1;
+                let at = e.s_cmn.ltp_mem_length + 5 * fs;
+                for (i, v) in x_buf[at..at + n].iter_mut().enumerate() {
+                    *v = match frame % 6 {
+                        0 => pcm[i] as f32,
+                        1 => f32::NAN,
+                        2 => {
+                            if i % 3 == 0 {
+                                f32::INFINITY
+                            } else {
+                                -3e38
+                            }
+                        }
+                        3 => 0.0,
+                        4 => ((i as f32) * 0.3).sin() * 30000.0,
+                        _ => rnd() * 1e-30,
+                    };
+                }
+                let mut ctrl = EncoderControlFlp::zeroed();
+                find_pitch_lags_flp(&mut e, &mut ctrl, &mut res, &x_buf);
+                noise_shape_analysis_flp(&mut e, &mut ctrl, &res, &x_buf);
+                // Gains must be positive for the prediction step.
+                for g in &mut ctrl.gains {
+                    if !(*g > 0.0) {
+                        *g = 1.0;
+                    }
+                }
+                let cond = if frame == 0 {
+                    CondCoding::Independently
+                } else {
+                    CondCoding::Conditionally
+                };
+                find_pred_coefs_flp(&mut e, &mut ctrl, &res, &x_buf, cond);
+                process_gains_flp(&mut e, &mut ctrl, cond);
+                let voiced = e.s_cmn.indices.signal_type as i32 == TYPE_VOICED;
+                e.s_cmn.prev_lag = if voiced { ctrl.pitch_l[nb - 1] } else { 0 };
+                e.s_cmn.prev_signal_type = e.s_cmn.indices.signal_type;
+                e.s_cmn.first_frame_after_reset = false;
+                x_buf.copy_within(n.., 0);
+            }
+        }
+    }
 }

@@ -168,12 +168,13 @@ pub fn noise_shape_analysis_flp(
             }
             log_energy_prev = log_energy;
         }
-        cmn.indices.quant_offset_type =
-            if energy_variation > ENERGY_VARIATION_THRESHOLD_QNT_OFFSET * (n_segs as i32 - 1) as f32 {
-                0
-            } else {
-                1
-            };
+        cmn.indices.quant_offset_type = if energy_variation
+            > ENERGY_VARIATION_THRESHOLD_QNT_OFFSET * (n_segs as i32 - 1) as f32
+        {
+            0
+        } else {
+            1
+        };
     }
 
     // More bandwidth expansion for strongly predictable signals.
@@ -279,7 +280,8 @@ pub fn noise_shape_analysis_flp(
 
     // Smooth over subframes.
     for k in 0..nb_subfr {
-        shape_st.harm_shape_gain_smth += SUBFR_SMTH_COEF * (harm_shape_gain - shape_st.harm_shape_gain_smth);
+        shape_st.harm_shape_gain_smth +=
+            SUBFR_SMTH_COEF * (harm_shape_gain - shape_st.harm_shape_gain_smth);
         ctrl.harm_shape_gain[k] = shape_st.harm_shape_gain_smth;
         shape_st.tilt_smth += SUBFR_SMTH_COEF * (tilt - shape_st.tilt_smth);
         ctrl.tilt[k] = shape_st.tilt_smth;

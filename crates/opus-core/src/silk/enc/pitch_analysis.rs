@@ -47,7 +47,9 @@ pub fn find_pitch_lags_flp(
     let win_length = cmn.pitch_lpc_win_length;
     let order = cmn.pitch_estimation_lpc_order.min(MAX_FIND_PITCH_LPC_ORDER);
     let buf_len = la_pitch + cmn.frame_length + cmn.ltp_mem_length;
-    assert!(buf_len >= win_length && win_length >= 2 * la_pitch && win_length <= FIND_PITCH_LPC_WIN_MAX);
+    assert!(
+        buf_len >= win_length && win_length >= 2 * la_pitch && win_length <= FIND_PITCH_LPC_WIN_MAX
+    );
     let x_buf = &x_buf[..buf_len];
 
     // Window: sine slopes of la_pitch samples around a flat middle.
@@ -56,7 +58,12 @@ pub fn find_pitch_lags_flp(
     let mid = win_length - 2 * la_pitch;
     apply_sine_window_flp(&mut wsig, x_win, 1, la_pitch);
     wsig[la_pitch..la_pitch + mid].copy_from_slice(&x_win[la_pitch..la_pitch + mid]);
-    apply_sine_window_flp(&mut wsig[la_pitch + mid..], &x_win[la_pitch + mid..], 2, la_pitch);
+    apply_sine_window_flp(
+        &mut wsig[la_pitch + mid..],
+        &x_win[la_pitch + mid..],
+        2,
+        la_pitch,
+    );
 
     let mut auto_corr = [0f32; MAX_FIND_PITCH_LPC_ORDER + 1];
     autocorrelation_flp(&mut auto_corr, &wsig[..win_length], order + 1);

@@ -21,7 +21,12 @@ use crate::silk::tables_other::QUANTIZATION_OFFSETS_Q10;
 /// `ctrl.lt_pred_cod_gain`, `ctrl.input_quality` and `ctrl.coding_quality`.
 /// With `CondCoding::Conditionally` the first gain is coded relative to the
 /// previous frame's.
-pub fn process_gains_flp(enc: &mut EncoderStateFlp, ctrl: &mut EncoderControlFlp, cond_coding: CondCoding) {
+#[allow(clippy::needless_range_loop)]
+pub fn process_gains_flp(
+    enc: &mut EncoderStateFlp,
+    ctrl: &mut EncoderControlFlp,
+    cond_coding: CondCoding,
+) {
     let cmn = &mut enc.s_cmn;
     let shape_st = &mut enc.s_shape;
     let nb_subfr = cmn.nb_subfr.min(MAX_NB_SUBFR);
@@ -36,7 +41,8 @@ pub fn process_gains_flp(enc: &mut EncoderStateFlp, ctrl: &mut EncoderControlFlp
     }
 
     // Keep the residual-to-gain ratio, and so the quantised signal, bounded.
-    let inv_max_sqr_val = (2.0f64.powf((0.33f32 * (21.0f32 - cmn.snr_db_q7 as f32 * (1.0f32 / 128.0f32))) as f64)
+    let inv_max_sqr_val = (2.0f64
+        .powf((0.33f32 * (21.0f32 - cmn.snr_db_q7 as f32 * (1.0f32 / 128.0f32))) as f64)
         / cmn.subfr_length as f64) as f32;
     for k in 0..nb_subfr {
         let gain = ctrl.gains[k];
@@ -65,7 +71,11 @@ pub fn process_gains_flp(enc: &mut EncoderStateFlp, ctrl: &mut EncoderControlFlp
     // Larger offset for weak long-term prediction or low-pass input.
     if voiced {
         cmn.indices.quant_offset_type =
-            if ctrl.lt_pred_cod_gain + cmn.input_tilt_q15 as f32 * (1.0f32 / 32768.0f32) > 1.0f32 { 0 } else { 1 };
+            if ctrl.lt_pred_cod_gain + cmn.input_tilt_q15 as f32 * (1.0f32 / 32768.0f32) > 1.0f32 {
+                0
+            } else {
+                1
+            };
     }
 
     let type_ix = ((cmn.indices.signal_type as i32 >> 1) & 1) as usize;

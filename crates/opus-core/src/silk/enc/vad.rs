@@ -8,9 +8,9 @@
 //! band, which later steps use to steer noise shaping and rate.
 
 use super::structs::{
-    EncoderState, VadState, VAD_INTERNAL_SUBFRAMES, VAD_INTERNAL_SUBFRAMES_LOG2, VAD_NEGATIVE_OFFSET_Q5,
-    VAD_NOISE_LEVELS_BIAS, VAD_NOISE_LEVEL_SMOOTH_COEF_Q16, VAD_N_BANDS, VAD_SNR_FACTOR_Q16,
-    VAD_SNR_SMOOTH_COEF_Q18,
+    EncoderState, VadState, VAD_INTERNAL_SUBFRAMES, VAD_INTERNAL_SUBFRAMES_LOG2,
+    VAD_NEGATIVE_OFFSET_Q5, VAD_NOISE_LEVELS_BIAS, VAD_NOISE_LEVEL_SMOOTH_COEF_Q16, VAD_N_BANDS,
+    VAD_SNR_FACTOR_Q16, VAD_SNR_SMOOTH_COEF_Q18,
 };
 use crate::silk::fixed::{
     lin2log, rshift_round, sat16, sigm_q15, smlabb, smlawb, smulwb, smulww, sqrt_approx,
@@ -97,6 +97,7 @@ pub fn vad_init(vad: &mut VadState) {
 /// Updates the noise level of each band from its energy `px`, fast during the
 /// first frames and slowly (and less for loud frames) after
 /// (libopus `silk_VAD_GetNoiseLevels`).
+#[allow(clippy::needless_range_loop)]
 fn get_noise_levels(px: &[i32; VAD_N_BANDS], vad: &mut VadState) {
     let min_coef = if vad.counter < 1000 {
         let c = i16::MAX as i32 / ((vad.counter >> 4) + 1);
@@ -135,6 +136,7 @@ fn get_noise_levels(px: &[i32; VAD_N_BANDS], vad: &mut VadState) {
 ///
 /// # Panics
 /// If `input` is shorter than `st.frame_length`.
+#[allow(clippy::needless_range_loop)]
 pub fn vad_get_sa_q8(st: &mut EncoderState, input: &[i16]) {
     let frame_length = st.frame_length;
     if frame_length > MAX_FRAME_LENGTH || frame_length % 8 != 0 || frame_length == 0 {
@@ -317,8 +319,20 @@ mod tests {
                     .map(|i| match pat {
                         0 => i16::MAX,
                         1 => i16::MIN,
-                        2 => if i % 2 == 0 { i16::MAX } else { i16::MIN },
-                        3 => if (i / 3) % 2 == 0 { i16::MAX } else { i16::MIN },
+                        2 => {
+                            if i % 2 == 0 {
+                                i16::MAX
+                            } else {
+                                i16::MIN
+                            }
+                        }
+                        3 => {
+                            if (i / 3) % 2 == 0 {
+                                i16::MAX
+                            } else {
+                                i16::MIN
+                            }
+                        }
                         _ => 0,
                     })
                     .collect();

@@ -200,7 +200,12 @@ mod tests {
         let mut nlsf = [0i16; 16];
         a2nlsf(&mut nlsf, &mut a_q16, 16);
         for k in 0..16 {
-            assert!((nlsf[k] - nlsf_in[k]).abs() < 64, "{k}: {} vs {}", nlsf[k], nlsf_in[k]);
+            assert!(
+                (nlsf[k] - nlsf_in[k]).abs() < 64,
+                "{k}: {} vs {}",
+                nlsf[k],
+                nlsf_in[k]
+            );
         }
     }
 
@@ -210,7 +215,13 @@ mod tests {
             let mut a = [v; 16];
             let mut nlsf = [0i16; 16];
             a2nlsf(&mut nlsf, &mut a, 16);
-            let mut a: [i32; 16] = core::array::from_fn(|i| if i % 2 == 0 { v } else { v.wrapping_add(1).wrapping_neg() });
+            let mut a: [i32; 16] = core::array::from_fn(|i| {
+                if i % 2 == 0 {
+                    v
+                } else {
+                    v.wrapping_add(1).wrapping_neg()
+                }
+            });
             a2nlsf(&mut nlsf, &mut a, 16);
         }
     }

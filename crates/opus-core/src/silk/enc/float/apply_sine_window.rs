@@ -15,7 +15,11 @@ use super::PI;
 pub fn apply_sine_window_flp(px_win: &mut [f32], px: &[f32], win_type: i32, length: usize) {
     let freq = PI / (length as i32 + 1) as f32;
     let c = 2.0f32 - freq * freq;
-    let (mut s0, mut s1) = if win_type < 2 { (0.0f32, freq) } else { (1.0f32, 0.5f32 * c) };
+    let (mut s0, mut s1) = if win_type < 2 {
+        (0.0f32, freq)
+    } else {
+        (1.0f32, 0.5f32 * c)
+    };
     let px = &px[..length];
     let px_win = &mut px_win[..length];
     for (w, p) in px_win.chunks_exact_mut(4).zip(px.chunks_exact(4)) {
@@ -41,11 +45,11 @@ mod tests {
         apply_sine_window_flp(&mut down, &x, 2, 16);
         assert!(up.windows(2).all(|w| w[0] < w[1]));
         assert!(down.windows(2).all(|w| w[0] > w[1]));
-        for n in 0..16 {
+        for (n, &u) in up.iter().enumerate() {
             // Odd outputs sit on the recursion's grid: sin(((n + 1) / 2) f).
-            let exact = (((n + 1) / 2) as f64 * std::f64::consts::PI / 17.0).sin() as f32;
+            let exact = (n.div_ceil(2) as f64 * std::f64::consts::PI / 17.0).sin() as f32;
             if n % 2 == 1 {
-                assert!((up[n] - exact).abs() < 0.01, "{n}: {} {exact}", up[n]);
+                assert!((u - exact).abs() < 0.01, "{n}: {u} {exact}");
             }
         }
     }

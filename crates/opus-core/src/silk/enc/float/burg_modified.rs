@@ -195,7 +195,12 @@ mod tests {
             if round % 5 == 2 {
                 x.iter_mut().for_each(|v| *v = 0.0);
             }
-            for &(l, nb, d) in &[(96usize, 4usize, 16usize), (90, 4, 10), (48, 2, 16), (16, 1, 16)] {
+            for &(l, nb, d) in &[
+                (96usize, 4usize, 16usize),
+                (90, 4, 10),
+                (48, 2, 16),
+                (16, 1, 16),
+            ] {
                 let mut a = [0f32; 16];
                 let e = burg_modified_flp(&mut a, &x, 1e-4, l, nb, d);
                 if round % 5 != 1 {

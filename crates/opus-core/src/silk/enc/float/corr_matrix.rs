@@ -61,7 +61,9 @@ mod tests {
         corr_matrix_flp(&x, l, order, &mut xx);
         for r in 0..order {
             for c in 0..order {
-                let s: f32 = (0..l).map(|i| x[order - 1 - r + i] * x[order - 1 - c + i]).sum();
+                let s: f32 = (0..l)
+                    .map(|i| x[order - 1 - r + i] * x[order - 1 - c + i])
+                    .sum();
                 assert_eq!(xx[r * order + c], s, "{r} {c}");
             }
         }

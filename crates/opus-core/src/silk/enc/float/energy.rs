@@ -38,6 +38,9 @@ mod tests {
     #[test]
     fn matches_inner_product_with_itself() {
         let x: Vec<f32> = (0..37).map(|i| (i as f32 * 0.77).sin() * 1000.0).collect();
-        assert_eq!(energy_flp(&x), super::super::inner_product::inner_product_flp(&x, &x, x.len()));
+        assert_eq!(
+            energy_flp(&x),
+            super::super::inner_product::inner_product_flp(&x, &x, x.len())
+        );
     }
 }

@@ -38,7 +38,10 @@ mod tests {
     #[test]
     fn small_cases() {
         assert_eq!(inner_product_flp(&[], &[], 0), 0.0);
-        assert_eq!(inner_product_flp(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0], 3), 32.0);
+        assert_eq!(
+            inner_product_flp(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0], 3),
+            32.0
+        );
         let a = [1.0f32; 9];
         let b = [2.0f32; 9];
         assert_eq!(inner_product_flp(&a, &b, 9), 18.0);

@@ -53,9 +53,15 @@ mod tests {
         coef[0] = 0.5;
         let mut r = [9f32; 32];
         lpc_analysis_filter_flp(&mut r, &coef, &s, 32, 6);
-        for i in 0..32 {
-            let want = if i < 6 { 0.0 } else if i % 7 == 0 { 1.0 } else { 0.0 };
-            assert_eq!(r[i], want, "{i}");
+        for (i, &v) in r.iter().enumerate() {
+            let want = if i < 6 {
+                0.0
+            } else if i % 7 == 0 {
+                1.0
+            } else {
+                0.0
+            };
+            assert_eq!(v, want, "{i}");
         }
     }
 }

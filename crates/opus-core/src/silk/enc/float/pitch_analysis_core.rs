@@ -33,7 +33,8 @@ pub const PE_SUBFR_LENGTH_MS: usize = 5;
 /// History ahead of the analysed subframes, ms (libopus `PE_LTP_MEM_LENGTH_MS`).
 pub const PE_LTP_MEM_LENGTH_MS: usize = 4 * PE_SUBFR_LENGTH_MS;
 /// Longest input, ms (libopus `PE_MAX_FRAME_LENGTH_MS`).
-pub const PE_MAX_FRAME_LENGTH_MS: usize = PE_LTP_MEM_LENGTH_MS + PE_MAX_NB_SUBFR * PE_SUBFR_LENGTH_MS;
+pub const PE_MAX_FRAME_LENGTH_MS: usize =
+    PE_LTP_MEM_LENGTH_MS + PE_MAX_NB_SUBFR * PE_SUBFR_LENGTH_MS;
 /// Longest lag at the highest rate (libopus `PE_MAX_LAG`).
 pub const PE_MAX_LAG: usize = PE_MAX_LAG_MS as usize * PE_MAX_FS_KHZ;
 /// Room for lag candidates (libopus `PE_D_SRCH_LENGTH`).
@@ -92,8 +93,12 @@ pub struct PitchEstimate {
 /// Correlation (or energy) per subframe, contour and lag offset for stage 3.
 type Stage3 = [[[f32; PE_NB_STAGE3_LAGS]; PE_NB_CBKS_STAGE3_MAX]; PE_MAX_NB_SUBFR];
 
+/// Stage-3 search set: lag range per subframe, contours searched, and the
+/// contour offset of subframe `k`, contour `i`.
+type Stage3Tables = (&'static [[i8; 2]], usize, fn(usize, usize) -> i32);
+
 /// Stage-3 lag ranges and contour codebook for the frame size and complexity.
-fn stage3_tables(nb_subfr: usize, complexity: usize) -> (&'static [[i8; 2]], usize, fn(usize, usize) -> i32) {
+fn stage3_tables(nb_subfr: usize, complexity: usize) -> Stage3Tables {
     if nb_subfr == PE_MAX_NB_SUBFR {
         (
             &LAG_RANGE_STAGE3[complexity][..],
@@ -101,15 +106,18 @@ fn stage3_tables(nb_subfr: usize, complexity: usize) -> (&'static [[i8; 2]], usi
             |k, i| CB_LAGS_STAGE3[k][i] as i32,
         )
     } else {
-        (&LAG_RANGE_STAGE3_10_MS[..], PE_NB_CBKS_STAGE3_10MS, |k, i| {
-            CB_LAGS_STAGE3_10_MS[k][i] as i32
-        })
+        (
+            &LAG_RANGE_STAGE3_10_MS[..],
+            PE_NB_CBKS_STAGE3_10MS,
+            |k, i| CB_LAGS_STAGE3_10_MS[k][i] as i32,
+        )
     }
 }
 
 /// Fills `cross_corr_st3` with the correlations of each subframe of `frame`
 /// with its past, for every contour and lag offset around `start_lag`
 /// (libopus `silk_P_Ana_calc_corr_st3`).
+#[allow(clippy::needless_range_loop)]
 fn calc_corr_st3(
     cross_corr_st3: &mut Stage3,
     frame: &[f32],
@@ -142,6 +150,7 @@ fn calc_corr_st3(
 /// Fills `energies_st3` with the energies of the past segments that
 /// [`calc_corr_st3`] correlates with, updated recursively per lag
 /// (libopus `silk_P_Ana_calc_energy_st3`).
+#[allow(clippy::needless_range_loop)]
 fn calc_energy_st3(
     energies_st3: &mut Stage3,
     frame: &[f32],
@@ -237,10 +246,18 @@ pub fn pitch_analysis_core_flp(
         }
         if fs_khz == 16 {
             let mut st = [0i32; 2];
-            down2(&mut st, &mut frame_8_fix[..frame_length_8khz], &frame_fix[..frame_length]);
+            down2(
+                &mut st,
+                &mut frame_8_fix[..frame_length_8khz],
+                &frame_fix[..frame_length],
+            );
         } else {
             let mut st = [0i32; DOWN2_3_STATE_LEN];
-            down2_3(&mut st, &mut frame_8_fix[..frame_length_8khz], &frame_fix[..frame_length]);
+            down2_3(
+                &mut st,
+                &mut frame_8_fix[..frame_length_8khz],
+                &frame_fix[..frame_length],
+            );
         }
         for (o, &v) in frame_8khz.iter_mut().zip(&frame_8_fix[..frame_length_8khz]) {
             *o = v as f32;
@@ -251,7 +268,11 @@ pub fn pitch_analysis_core_flp(
         }
     }
     let mut st = [0i32; 2];
-    down2(&mut st, &mut frame_4_fix[..frame_length_4khz], &frame_8_fix[..frame_length_8khz]);
+    down2(
+        &mut st,
+        &mut frame_4_fix[..frame_length_4khz],
+        &frame_8_fix[..frame_length_8khz],
+    );
     for (o, &v) in frame_4khz.iter_mut().zip(&frame_4_fix[..frame_length_4khz]) {
         *o = v as f32;
     }
@@ -357,7 +378,11 @@ pub fn pitch_analysis_core_flp(
 
     // Stage 2, at 8 kHz: per-subframe correlations at the candidate lags.
     c = [[0f32; C_COLS]; PE_MAX_NB_SUBFR];
-    let sig8: &[f32] = if fs_khz == 8 { frame } else { &frame_8khz[..frame_length_8khz] };
+    let sig8: &[f32] = if fs_khz == 8 {
+        frame
+    } else {
+        &frame_8khz[..frame_length_8khz]
+    };
     let mut target = PE_LTP_MEM_LENGTH_MS * 8;
     for ck in c.iter_mut().take(nb_subfr) {
         let tgt = &sig8[target..target + sf_length_8khz];
@@ -394,10 +419,16 @@ pub fn pitch_analysis_core_flp(
     };
 
     let (nb_cbk_search, cb2): (usize, fn(usize, usize) -> i32) = if nb_subfr == PE_MAX_NB_SUBFR {
-        let n = if fs_khz == 8 && complexity > 0 { PE_NB_CBKS_STAGE2_EXT } else { PE_NB_CBKS_STAGE2 };
+        let n = if fs_khz == 8 && complexity > 0 {
+            PE_NB_CBKS_STAGE2_EXT
+        } else {
+            PE_NB_CBKS_STAGE2
+        };
         (n, |i, j| CB_LAGS_STAGE2[i][j] as i32)
     } else {
-        (PE_NB_CBKS_STAGE2_10MS, |i, j| CB_LAGS_STAGE2_10_MS[i][j] as i32)
+        (PE_NB_CBKS_STAGE2_10MS, |i, j| {
+            CB_LAGS_STAGE2_10_MS[i][j] as i32
+        })
     };
 
     let mut cc = [0f32; PE_NB_CBKS_STAGE2_EXT];
@@ -444,7 +475,11 @@ pub fn pitch_analysis_core_flp(
 
     if fs_khz > 8 {
         // Stage 3, at the coding rate.
-        lag = if fs_khz == 12 { rshift_round(smulbb(lag, 3), 1) } else { lag << 1 };
+        lag = if fs_khz == 12 {
+            rshift_round(smulbb(lag, 3), 1)
+        } else {
+            lag << 1
+        };
         lag = lag.clamp(min_lag, max_lag);
         let start_lag = (lag - 2).max(min_lag);
         let end_lag = (lag + 2).min(max_lag);
@@ -452,10 +487,26 @@ pub fn pitch_analysis_core_flp(
         cbimax = 0;
         let mut ccmax = -1000.0f32;
 
-        let mut cross_corr_st3: Stage3 = [[[0.0; PE_NB_STAGE3_LAGS]; PE_NB_CBKS_STAGE3_MAX]; PE_MAX_NB_SUBFR];
-        let mut energies_st3: Stage3 = [[[0.0; PE_NB_STAGE3_LAGS]; PE_NB_CBKS_STAGE3_MAX]; PE_MAX_NB_SUBFR];
-        calc_corr_st3(&mut cross_corr_st3, frame, start_lag as usize, sf_length, nb_subfr, complexity);
-        calc_energy_st3(&mut energies_st3, frame, start_lag as usize, sf_length, nb_subfr, complexity);
+        let mut cross_corr_st3: Stage3 =
+            [[[0.0; PE_NB_STAGE3_LAGS]; PE_NB_CBKS_STAGE3_MAX]; PE_MAX_NB_SUBFR];
+        let mut energies_st3: Stage3 =
+            [[[0.0; PE_NB_STAGE3_LAGS]; PE_NB_CBKS_STAGE3_MAX]; PE_MAX_NB_SUBFR];
+        calc_corr_st3(
+            &mut cross_corr_st3,
+            frame,
+            start_lag as usize,
+            sf_length,
+            nb_subfr,
+            complexity,
+        );
+        calc_energy_st3(
+            &mut energies_st3,
+            frame,
+            start_lag as usize,
+            sf_length,
+            nb_subfr,
+            complexity,
+        );
 
         let contour_bias = PE_FLATCONTOUR_BIAS / lag as f32;
         let (_, nb_cbk_search, cb3) = stage3_tables(nb_subfr, complexity);
@@ -493,8 +544,7 @@ pub fn pitch_analysis_core_flp(
         est.contour_index = cbimax as i8;
     } else {
         for k in 0..nb_subfr {
-            est.pitch_l[k] =
-                (lag + cb2(k, cbimax)).clamp(min_lag_8khz as i32, PE_MAX_LAG_MS * 8);
+            est.pitch_l[k] = (lag + cb2(k, cbimax)).clamp(min_lag_8khz as i32, PE_MAX_LAG_MS * 8);
         }
         est.lag_index = (lag - min_lag_8khz as i32) as i16;
         est.contour_index = cbimax as i8;
@@ -527,10 +577,15 @@ mod tests {
                 let x = pulse_train(period, fs, nb, 3);
                 let mut est = PitchEstimate::default();
                 let mut corr = 0.0;
-                let voiced = pitch_analysis_core_flp(&x, &mut est, &mut corr, 0, 0.7, 0.3, fs as i32, 2, nb);
+                let voiced =
+                    pitch_analysis_core_flp(&x, &mut est, &mut corr, 0, 0.7, 0.3, fs as i32, 2, nb);
                 assert!(voiced, "fs {fs} nb {nb}");
                 for k in 0..nb {
-                    assert!((est.pitch_l[k] as f32 - period).abs() <= 2.0, "fs {fs} nb {nb}: {:?}", est);
+                    assert!(
+                        (est.pitch_l[k] as f32 - period).abs() <= 2.0,
+                        "fs {fs} nb {nb}: {:?}",
+                        est
+                    );
                 }
                 assert!(corr > 0.5);
             }
@@ -542,7 +597,9 @@ mod tests {
         let mut est = PitchEstimate::default();
         let mut corr = 0.5;
         let x = vec![0f32; 40 * 16];
-        assert!(!pitch_analysis_core_flp(&x, &mut est, &mut corr, 100, 0.7, 0.3, 16, 2, 4));
+        assert!(!pitch_analysis_core_flp(
+            &x, &mut est, &mut corr, 100, 0.7, 0.3, 16, 2, 4
+        ));
         assert_eq!(corr, 0.0);
         let mut seed = 9u32;
         for round in 0..40 {
@@ -562,7 +619,9 @@ mod tests {
                 for &nb in &[2, 4] {
                     for cx in -1..4 {
                         let mut corr = 0.3;
-                        let _ = pitch_analysis_core_flp(&x, &mut est, &mut corr, 77, 0.5, 0.2, fs, cx, nb);
+                        let _ = pitch_analysis_core_flp(
+                            &x, &mut est, &mut corr, 77, 0.5, 0.2, fs, cx, nb,
+                        );
                     }
                 }
             }

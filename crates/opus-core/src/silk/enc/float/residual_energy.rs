@@ -84,7 +84,13 @@ pub fn residual_energy_flp(
     let shift = lpc_order + subfr_length;
     let halves = if nb_subfr == MAX_NB_SUBFR { 2 } else { 1 };
     for h in 0..halves {
-        lpc_analysis_filter_flp(&mut lpc_res, &a[h], &x[2 * h * shift..], 2 * shift, lpc_order);
+        lpc_analysis_filter_flp(
+            &mut lpc_res,
+            &a[h],
+            &x[2 * h * shift..],
+            2 * shift,
+            lpc_order,
+        );
         for s in 0..2 {
             let k = 2 * h + s;
             let res = &lpc_res[lpc_order + s * shift..][..subfr_length];
@@ -105,7 +111,10 @@ mod tests {
         assert_eq!(e, 4.0 - 1.0 + 0.3125);
         // Never positive: falls back to 1.
         let mut m = [0.0f32; 4];
-        assert_eq!(residual_energy_covar_flp(&[0.0, 0.0], &mut m, &[0.0, 0.0], 0.0, 2), 1.0);
+        assert_eq!(
+            residual_energy_covar_flp(&[0.0, 0.0], &mut m, &[0.0, 0.0], 0.0, 2),
+            1.0
+        );
     }
 
     #[test]
@@ -116,7 +125,10 @@ mod tests {
         residual_energy_flp(&mut nrgs, &x, &a, &[1.0, 2.0, 1.0, 0.5], 80, 4, 10);
         for k in 0..4 {
             let g = [1.0f32, 2.0, 1.0, 0.5][k];
-            let e: f64 = x[k * 90 + 10..k * 90 + 90].iter().map(|&v| (v * v) as f64).sum();
+            let e: f64 = x[k * 90 + 10..k * 90 + 90]
+                .iter()
+                .map(|&v| (v * v) as f64)
+                .sum();
             assert_eq!(nrgs[k], ((g * g) as f64 * e) as f32);
         }
     }

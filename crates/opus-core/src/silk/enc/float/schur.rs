@@ -17,7 +17,11 @@ pub fn schur_flp(refl_coef: &mut [f32], auto_corr: &[f32], order: usize) -> f32 
         *ck = [a as f64, a as f64];
     }
     for k in 0..order {
-        let den = if c[0][1] > 1e-9f32 as f64 { c[0][1] } else { 1e-9f32 as f64 };
+        let den = if c[0][1] > 1e-9f32 as f64 {
+            c[0][1]
+        } else {
+            1e-9f32 as f64
+        };
         let rc_tmp = -c[k + 1][0] / den;
         refl_coef[k] = rc_tmp as f32;
         for n in 0..order - k {
