@@ -10,183 +10,22 @@
 //! halves.
 
 use super::super::fixed::{
-    abs, add_rshift32, div32, div32_varq, fix_const, limit, lin2log, rshift_round, smlabb,
-    smlaww, smlawb, smulbb, sub_lshift32, sub_rshift32,
+    abs, add_rshift32, div32_varq, fix_const, limit, lin2log, smlabb, smlawb, smulbb,
+    sub_lshift32, sub_rshift32,
 };
 use super::super::interpolate::interpolate;
-use super::super::nlsf::{bwexpander_32, nlsf2a, nlsf_decode, nlsf_stabilize, nlsf_unpack};
+use super::super::nlsf::{nlsf2a, nlsf_decode, nlsf_stabilize, nlsf_unpack};
 use super::super::structs::{
-    NlsfCodebook, LSF_COS_TAB_SZ_FIX, MAX_LPC_ORDER, NLSF_QUANT_MAX_AMPLITUDE,
+    NlsfCodebook, MAX_LPC_ORDER, NLSF_QUANT_MAX_AMPLITUDE,
 };
-use super::super::tables_other::LSF_COS_TAB_FIX_Q12;
-use super::float2int;
 use super::structs::{
     EncoderState, NLSF_QUANT_DEL_DEC_STATES, NLSF_QUANT_DEL_DEC_STATES_LOG2,
     NLSF_QUANT_LEVEL_ADJ, NLSF_QUANT_MAX_AMPLITUDE_EXT, NLSF_VQ_MAX_VECTORS, NLSF_W_Q,
 };
 
-// ---------------------------------------------------------------------------
-// A2NLSF: LPC coefficients to NLSFs by root finding on the cosine grid.
-// ---------------------------------------------------------------------------
-
-/// Bisection steps per root (libopus `BIN_DIV_STEPS_A2NLSF_FIX`).
-const BIN_DIV_STEPS_A2NLSF: i32 = 3;
-/// Bandwidth-expansion retries before giving up (libopus `MAX_ITERATIONS_A2NLSF_FIX`).
-const MAX_ITERATIONS_A2NLSF: i32 = 16;
-const PQ_LEN: usize = MAX_LPC_ORDER / 2 + 1;
-
-fn a2nlsf_trans_poly(p: &mut [i32; PQ_LEN], dd: usize) {
-    for k in 2..=dd {
-        for n in (k + 1..=dd).rev() {
-            p[n - 2] -= p[n];
-        }
-        p[k - 2] -= p[k] << 1;
-    }
-}
-
-fn a2nlsf_eval_poly(p: &[i32; PQ_LEN], x: i32, dd: usize) -> i32 {
-    let mut y32 = p[dd];
-    let x_q16 = x << 4;
-    for n in (0..dd).rev() {
-        y32 = smlaww(p[n], y32, x_q16);
-    }
-    y32
-}
-
-fn a2nlsf_init(a_q16: &[i32], p: &mut [i32; PQ_LEN], q: &mut [i32; PQ_LEN], dd: usize) {
-    p[dd] = 1 << 16;
-    q[dd] = 1 << 16;
-    for k in 0..dd {
-        p[k] = -a_q16[dd - k - 1] - a_q16[dd + k];
-        q[k] = -a_q16[dd - k - 1] + a_q16[dd + k];
-    }
-    for k in (1..=dd).rev() {
-        p[k - 1] -= p[k];
-        q[k - 1] += q[k];
-    }
-    a2nlsf_trans_poly(p, dd);
-    a2nlsf_trans_poly(q, dd);
-}
-
-/// Converts Q16 LPC coefficients to Q15 NLSFs (libopus `silk_A2NLSF`).
-///
-/// `a_q16` may be bandwidth-expanded in place when roots cannot be found;
-/// after 16 retries the NLSFs fall back to an even spread.
-pub fn a2nlsf(nlsf: &mut [i16], a_q16: &mut [i32], d: usize) {
-    let mut pq = [[0i32; PQ_LEN]; 2];
-    let dd = d >> 1;
-    {
-        let [p, q] = &mut pq;
-        a2nlsf_init(&a_q16[..d], p, q, dd);
-    }
-    let mut p_ix = 0usize;
-    let mut xlo = LSF_COS_TAB_FIX_Q12[0] as i32;
-    let mut ylo = a2nlsf_eval_poly(&pq[0], xlo, dd);
-    let mut root_ix;
-    if ylo < 0 {
-        nlsf[0] = 0;
-        p_ix = 1;
-        ylo = a2nlsf_eval_poly(&pq[1], xlo, dd);
-        root_ix = 1;
-    } else {
-        root_ix = 0;
-    }
-    let mut k = 1usize;
-    let mut i = 0i32;
-    let mut thr = 0i32;
-    loop {
-        let mut xhi = LSF_COS_TAB_FIX_Q12[k] as i32;
-        let mut yhi = a2nlsf_eval_poly(&pq[p_ix], xhi, dd);
-        if (ylo <= 0 && yhi >= thr) || (ylo >= 0 && yhi <= -thr) {
-            thr = if yhi == 0 { 1 } else { 0 };
-            // Refine the sign change by bisection, then interpolate linearly.
-            let mut ffrac = -256i32;
-            for m in 0..BIN_DIV_STEPS_A2NLSF {
-                let xmid = rshift_round(xlo + xhi, 1);
-                let ymid = a2nlsf_eval_poly(&pq[p_ix], xmid, dd);
-                if (ylo <= 0 && ymid >= 0) || (ylo >= 0 && ymid <= 0) {
-                    xhi = xmid;
-                    yhi = ymid;
-                } else {
-                    xlo = xmid;
-                    ylo = ymid;
-                    ffrac = add_rshift32(ffrac, 128, m);
-                }
-            }
-            if abs(ylo) < 65536 {
-                let den = ylo - yhi;
-                let nom = (ylo << (8 - BIN_DIV_STEPS_A2NLSF)) + (den >> 1);
-                if den != 0 {
-                    ffrac += div32(nom, den);
-                }
-            } else {
-                ffrac += div32(ylo, (ylo - yhi) >> (8 - BIN_DIV_STEPS_A2NLSF));
-            }
-            nlsf[root_ix] = (((k as i32) << 8) + ffrac).min(i16::MAX as i32) as i16;
-            root_ix += 1;
-            if root_ix >= d {
-                break;
-            }
-            p_ix = root_ix & 1;
-            xlo = LSF_COS_TAB_FIX_Q12[k - 1] as i32;
-            ylo = (1 - (root_ix as i32 & 2)) << 12;
-        } else {
-            k += 1;
-            xlo = xhi;
-            ylo = yhi;
-            thr = 0;
-            if k > LSF_COS_TAB_SZ_FIX {
-                i += 1;
-                if i > MAX_ITERATIONS_A2NLSF {
-                    nlsf[0] = ((1 << 15) / (d as i32 + 1)) as i16;
-                    for kk in 1..d {
-                        nlsf[kk] = nlsf[kk - 1].wrapping_add(nlsf[0]);
-                    }
-                    return;
-                }
-                bwexpander_32(&mut a_q16[..d], 65536 - (1 << i));
-                {
-                    let [p, q] = &mut pq;
-                    a2nlsf_init(&a_q16[..d], p, q, dd);
-                }
-                p_ix = 0;
-                xlo = LSF_COS_TAB_FIX_Q12[0] as i32;
-                ylo = a2nlsf_eval_poly(&pq[0], xlo, dd);
-                if ylo < 0 {
-                    nlsf[0] = 0;
-                    p_ix = 1;
-                    ylo = a2nlsf_eval_poly(&pq[1], xlo, dd);
-                    root_ix = 1;
-                } else {
-                    root_ix = 0;
-                }
-                k = 1;
-            }
-        }
-    }
-}
-
-/// Float LPC coefficients to Q15 NLSFs (libopus `silk_A2NLSF_FLP`).
-pub fn a2nlsf_flp(nlsf_q15: &mut [i16], p_ar: &[f32], lpc_order: usize) {
-    let mut a_fix_q16 = [0i32; MAX_LPC_ORDER];
-    for i in 0..lpc_order {
-        a_fix_q16[i] = float2int(p_ar[i] * 65536.0);
-    }
-    a2nlsf(nlsf_q15, &mut a_fix_q16, lpc_order);
-}
-
-/// Q15 NLSFs to float LPC coefficients (libopus `silk_NLSF2A_FLP`).
-pub fn nlsf2a_flp(p_ar: &mut [f32], nlsf_q15: &[i16], lpc_order: usize) {
-    let mut a_fix_q12 = [0i16; MAX_LPC_ORDER];
-    nlsf2a(&mut a_fix_q12, nlsf_q15, lpc_order);
-    for i in 0..lpc_order {
-        p_ar[i] = a_fix_q12[i] as f32 * (1.0f32 / 4096.0);
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Weights, first stage and trellis.
-// ---------------------------------------------------------------------------
+/// A2NLSF and the float wrappers live in `super::float` (one module per libopus file);
+/// re-exported here for the NLSF stage.
+pub use super::float::{a2nlsf, a2nlsf_flp, nlsf2a_flp};
 
 /// Laroia's inverse-distance NLSF weights, Q2 (libopus
 /// `silk_NLSF_VQ_weights_laroia`). `d` is even.
