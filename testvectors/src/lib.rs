@@ -22,6 +22,7 @@
 pub mod bench;
 pub mod bitstream;
 pub mod compare;
+pub mod ctables;
 pub mod demo_decode;
 pub mod generate;
 pub mod matrix;

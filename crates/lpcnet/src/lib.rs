@@ -36,3 +36,6 @@ pub mod burg;
 pub mod freq;
 pub mod pitchdnn;
 pub mod tables;
+pub mod fargan;
+pub mod plc_model;
+pub mod plc;

@@ -1,9 +1,11 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- lpcnet-tables
 //! Constant tables of the LPCNet feature analysis (libopus 1.6.1 `dnn/lpcnet_tables.c`
 //! and the two small tables at the top of `dnn/freq.c`).
 //!
 //! The FFT twiddles, the bit-reversal permutation, the analysis half-window and the DCT
 //! basis are the values libopus ships (written by its `dump_lpcnet_tables.c`), transcribed
-//! digit for digit by a one-off script that read `lpcnet_tables.c`; recomputing them with
+//! digit for digit from `lpcnet_tables.c` (`gen_tables -- lpcnet-tables` in the testvectors
+//! crate prints them; `tables_match_libopus.rs` checks them); recomputing them with
 //! `cos`/`sin` could change the last bit, and with it every feature. Do not edit by hand.
 
 // libopus's digits, some of which sit close to named constants such as 1/sqrt(2).

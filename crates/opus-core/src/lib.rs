@@ -11,8 +11,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod celt;
 pub mod decoder;
+pub mod encoder;
 pub mod error;
 pub mod packet;
 pub mod range_coder;

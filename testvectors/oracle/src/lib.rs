@@ -14,6 +14,7 @@
 pub mod features;
 pub mod ffi;
 pub mod nnet;
+pub mod plc;
 pub mod silk_enc;
 
 use core::ffi::{c_int, CStr};

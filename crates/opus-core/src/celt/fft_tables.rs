@@ -1,11 +1,13 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- celt-fft
 //! Precomputed FFT and MDCT tables of the static 48 kHz / 960-sample CELT mode.
 //!
 //! The values are the ones libopus ships in `celt/static_modes_float.h`
-//! (written by its `dump_modes.c`, arguments `48000 960`), transcribed digit for
+//! (written by its `dump_modes.c`, arguments `48000 960 96000 1920`), transcribed digit for
 //! digit so that the float FFT and MDCT are bit-exact with the libopus float build.
 //! Recomputing them with `cos`/`sin` could change the last bit.
-//! This file was produced from that header by a one-off transcription script;
-//! do not edit it by hand.
+//! `cargo run -p dred-opus-testvectors --bin gen_tables -- celt-fft` prints the values from
+//! that header, and `testvectors/tests/tables_match_libopus.rs` checks every one of them;
+//! do not edit them by hand.
 
 // The tables keep libopus's digits, some of which happen to be close to
 // named constants such as 1/sqrt(2).

@@ -1,9 +1,10 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- celt-tables
 //! Constant tables of CELT's bitstream stages (RFC 6716 section 4.3).
 //!
 //! Each table matches, value for value, the libopus 1.6.1 symbol named in its doc line.
 //! The mode tables (`eband5ms`, `band_allocation`, `logN400`, `window120` and the pulse
 //! cache) are those of the static 48 kHz / 960-sample mode in `celt/static_modes_float.h`,
-//! which libopus's `dump_modes` tool generated with arguments `48000 960`. The window keeps
+//! which libopus's `dump_modes` tool generated with arguments `48000 960 96000 1920`. The window keeps
 //! the decimal digits of that header: Rust and C parse them to the same `f32`.
 //! `PVQ_U_DATA` holds U(N,K) as defined in `cwrs.rs`; a unit test there recomputes every
 //! entry from the recurrence.

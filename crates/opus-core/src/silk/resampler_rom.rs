@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-resampler-rom
 //! Filter coefficients of the SILK resampler (libopus `silk/resampler_rom.c`,
 //! `silk/resampler_rom.h`).
 //!

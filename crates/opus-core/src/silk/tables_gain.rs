@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-gain
 //! Gain tables of RFC 6716 §4.2.7.4 (libopus `silk/tables_gain.c`).
 
 /// iCDFs of the independent gain MSBs, per signal type (libopus `silk_gain_iCDF`).

@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-ltp
 //! LTP tables of RFC 6716 §4.2.7.6.2 (libopus `silk/tables_LTP.c`).
 
 use super::structs::{LTP_ORDER, NB_LTP_CBKS};

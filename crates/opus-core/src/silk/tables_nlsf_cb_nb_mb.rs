@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-nlsf-nb-mb
 //! NLSF codebook for narrowband and mediumband of RFC 6716 §4.2.7.5 (libopus `silk/tables_NLSF_CB_NB_MB.c`).
 
 use super::fixed::fix_const;

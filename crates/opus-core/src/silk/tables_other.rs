@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-other
 //! Small SILK tables (libopus `silk/tables_other.c`, `silk/table_LSF_cos.c`).
 
 use super::structs::{LSF_COS_TAB_SZ_FIX, STEREO_QUANT_TAB_SIZE};

@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-pitch-lag
 //! Pitch lag and contour tables of RFC 6716 §4.2.7.6.1 (libopus `silk/tables_pitch_lag.c`,
 //! `silk/pitch_est_tables.c`).
 

@@ -1,3 +1,4 @@
+// Values checked against libopus 1.6.1 by testvectors/tests/tables_match_libopus.rs; regenerate with: cargo run -p dred-opus-testvectors --bin gen_tables -- silk-pulses
 //! Excitation tables of RFC 6716 §4.2.7.8 (libopus `silk/tables_pulses_per_block.c`).
 
 use super::structs::{N_RATE_LEVELS, SILK_MAX_PULSES};
