@@ -150,17 +150,19 @@ fn encode_stream(cfg: &StreamConfig, clip: Clip, other: Clip) -> Vec<Vec<u8>> {
 
 fn encoder_configs() -> Vec<(StreamConfig, Clip, Clip)> {
     let c = |fs, channels, bitrate, dred_frames, loss, frame_ms| StreamConfig { fs, channels, bitrate, dred_frames, loss, frame_ms };
+    // libopus sends no DRED in 10 ms packets, nor at 16 kb/s in 20 ms packets.
     vec![
-        (c(16000, 1, 16000, 104, 20, 20), Clip::A0007, Clip::A0009),
+        (c(16000, 1, 16000, 33, 30, 40), Clip::A0009, Clip::A0007),
+        (c(48000, 1, 16000, 104, 20, 40), Clip::A0007, Clip::A0009),
         (c(48000, 1, 24000, 50, 10, 20), Clip::A0009, Clip::A0007),
+        (c(16000, 1, 24000, 104, 20, 20), Clip::A0007, Clip::A0009),
         (c(16000, 1, 32000, 1, 5, 20), Clip::A0009, Clip::A0007),
         (c(48000, 2, 32000, 100, 30, 20), Clip::A0007, Clip::A0009),
         (c(48000, 1, 48000, 25, 15, 20), Clip::A0007, Clip::A0009),
         (c(16000, 2, 64000, 8, 25, 20), Clip::A0009, Clip::A0007),
         (c(48000, 1, 64000, 104, 5, 20), Clip::A0009, Clip::A0007),
         (c(48000, 1, 24000, 60, 20, 60), Clip::A0007, Clip::A0009),
-        (c(16000, 1, 16000, 33, 30, 40), Clip::A0009, Clip::A0007),
-        (c(48000, 2, 16000, 104, 12, 10), Clip::A0009, Clip::A0007),
+        (c(48000, 2, 24000, 104, 12, 20), Clip::A0009, Clip::A0007),
     ]
 }
 

@@ -160,6 +160,7 @@ struct Outcome {
     identical: usize,
     first_diff: Option<String>,
     decode_failures: usize,
+    mode_switches: usize,
 }
 
 fn run(case: &Case) -> Outcome {
@@ -172,7 +173,8 @@ fn run(case: &Case) -> Outcome {
     let mut a = vec![0u8; 4000];
     let mut b = vec![0u8; 4000];
     let mut out_pcm = vec![0i16; 5760 * ch];
-    let mut o = Outcome { name: case.name, packets: 0, identical: 0, first_diff: None, decode_failures: 0 };
+    let mut o = Outcome { name: case.name, packets: 0, identical: 0, first_diff: None, decode_failures: 0, mode_switches: 0 };
+    let mut prev_mode = None;
     let nframes = pcm.len() / (frame * ch);
     for i in 0..nframes {
         for &(at, rate) in &case.switches {
@@ -195,6 +197,11 @@ fn run(case: &Case) -> Outcome {
         };
         let (ra, rb) = (ours.final_range(), theirs.final_range());
         o.packets += 1;
+        let mode = if a[0] & 0x80 != 0 { 2 } else if a[0] & 0x60 == 0x60 { 1 } else { 0 };
+        if prev_mode.is_some_and(|p| p != mode) {
+            o.mode_switches += 1;
+        }
+        prev_mode = Some(mode);
         if a[..la] == b[..lb] && ra == rb {
             o.identical += 1;
         } else if o.first_diff.is_none() {
@@ -280,6 +287,16 @@ fn cases() -> Vec<Case> {
     add("multi celt 40ms 64k", 1, Input::Music(Synth::Notes), 16, celt(64000, 5).frame_duration(FrameDuration::Ms40), vec![], false, true);
     add("multi hybrid 60ms 32k cbr", 1, Input::Speech, 24, hyb(32000, 5).vbr(false).frame_duration(FrameDuration::Ms60), vec![], false, true);
     add("multi auto 100ms 24k", 1, Input::Speech, 40, auto(Application::Audio, 24000, 5).frame_duration(FrameDuration::Ms100), vec![], false, true);
+    // Complexity 7 and up: the tonality analysis drives the decisions.
+    add("analysis silk c9 16k", 1, Input::Speech, 8, silk(16000, 9), vec![], false, true);
+    add("analysis celt c8 64k", 2, Input::Music(Synth::Chords), 8, celt(64000, 8), vec![], true, true);
+    add("analysis hybrid c10 32k", 1, Input::Speech, 8, hyb(32000, 10), vec![], false, true);
+    add("analysis auto c9 speech 16k->64k", 1, Input::Speech, 8, auto(Application::Audio, 16000, 9), vec![(60, 64000), (120, 12000), (170, 96000)], false, true);
+    add("analysis auto c10 music stereo", 2, Input::Music(Synth::Panning), 8, auto(Application::Audio, 32000, 10), vec![(60, 12000), (120, 80000)], false, true);
+    add("analysis auto default (c9, auto rate)", 1, Input::Music(Synth::Notes), 8, base(Application::Audio), vec![], true, true);
+    add("analysis voip dtx c9 12k", 1, Input::Music(Synth::NoiseBursts), 8, auto(Application::Voip, 12000, 9).dtx(true), vec![], false, true);
+    add("analysis multi 120ms c9 24k", 1, Input::Speech, 48, auto(Application::Audio, 24000, 9).frame_duration(FrameDuration::Ms120), vec![], false, true);
+    add("analysis multi 60ms c10 10ms-frames auto", 1, Input::Speech, 24, auto(Application::Audio, 40000, 10).frame_duration(FrameDuration::Ms60), vec![], true, true);
     v
 }
 
@@ -290,10 +307,11 @@ fn packets_match_libopus() {
     for case in cases() {
         let o = run(&case);
         report.push_str(&format!(
-            "{:34} {:4}/{:4} identical, decode mismatches {}{}\n",
+            "{:40} {:4}/{:4} identical, {:3} mode switches, decode mismatches {}{}\n",
             o.name,
             o.identical,
             o.packets,
+            o.mode_switches,
             o.decode_failures,
             o.first_diff.as_deref().map(|s| format!("; first diff {s}")).unwrap_or_default()
         ));

@@ -800,7 +800,7 @@ impl OpusEncoder {
         } else if signal == SIGNAL_MUSIC {
             0
         } else if self.voice_ratio >= 0 {
-            let v = self.voice_ratio * 327 >> 8;
+            let v = (self.voice_ratio * 327) >> 8;
             if self.application == APP_AUDIO {
                 v.min(115)
             } else {
@@ -1322,7 +1322,10 @@ impl OpusEncoder {
         if params.float_api {
             let x = &pcm_buf[tb..tb + n];
             let sum = celt_inner_prod(x, x, n);
-            if !(sum < 1e9) || sum.is_nan() {
+            // Written as libopus does, so that NaN sums also clear the frame.
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            let bad = !(sum < 1e9) || sum.is_nan();
+            if bad {
                 pcm_buf[tb..tb + n].fill(0.0);
                 self.st.hp_mem = [0.0; 4];
             }
@@ -1652,7 +1655,6 @@ impl OpusEncoder {
             redundant_rng = celt.final_range();
         }
         let final_tell = enc.tell();
-        drop(enc);
         if redundancy && rb > 0 {
             let end = (red_pos + rb).min(payload.len());
             let k = end.saturating_sub(red_pos);

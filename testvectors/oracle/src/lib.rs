@@ -11,6 +11,7 @@
 //! `unsafe`: every FFI call is wrapped so that callers pass slices and get `Result`s. Errors
 //! are libopus's integer codes.
 
+pub mod analysis;
 pub mod features;
 pub mod ffi;
 pub mod nnet;

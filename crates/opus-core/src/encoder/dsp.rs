@@ -49,7 +49,8 @@ fn biquad_res(
 /// The VoIP input high-pass with a cutoff of `cutoff_hz` (libopus `hp_cutoff`):
 /// `len` samples per channel of `input` into `out`; `hp_mem` holds two state
 /// values per channel.
-#[allow(clippy::too_many_arguments)]
+// libopus's 3.14159 literal is part of the fixed-point coefficient.
+#[allow(clippy::too_many_arguments, clippy::approx_constant)]
 pub(crate) fn hp_cutoff(
     input: &[f32],
     cutoff_hz: i32,
@@ -211,7 +212,10 @@ pub(crate) fn compute_stereo_width(
         yy += pyy;
         i += 4;
     }
-    if !(xx < 1e9) || xx.is_nan() || !(yy < 1e9) || yy.is_nan() {
+    // Written as libopus does, so that NaN energies also reset.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let bad = !(xx < 1e9) || xx.is_nan() || !(yy < 1e9) || yy.is_nan();
+    if bad {
         xx = 0.0;
         xy = 0.0;
         yy = 0.0;
