@@ -27,7 +27,8 @@
 //! # Ok::<(), dred_opus::decoder::Error>(())
 //! ```
 
-use opus_core::decoder::OpusDecoder;
+use lpcnet::plc::LpcnetPlc;
+use opus_core::decoder::{Concealment, OpusDecoder};
 
 pub use opus_core::packet::{Bandwidth, Mode};
 pub use opus_core::Error;
@@ -55,6 +56,7 @@ pub trait Sample: sealed::Sealed + Copy {
         pcm: &mut [Self],
         frame_size: usize,
         fec: bool,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error>;
 }
 
@@ -65,8 +67,9 @@ impl Sample for f32 {
         pcm: &mut [f32],
         frame_size: usize,
         fec: bool,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
-        dec.decode_float(packet, pcm, frame_size, fec)
+        dec.decode_float_with(packet, pcm, frame_size, fec, neural)
     }
 }
 
@@ -77,8 +80,9 @@ impl Sample for i16 {
         pcm: &mut [i16],
         frame_size: usize,
         fec: bool,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
-        dec.decode(packet, pcm, frame_size, fec)
+        dec.decode_with(packet, pcm, frame_size, fec, neural)
     }
 }
 
@@ -89,8 +93,9 @@ impl Sample for i32 {
         pcm: &mut [i32],
         frame_size: usize,
         fec: bool,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
-        dec.decode24(packet, pcm, frame_size, fec)
+        dec.decode24_with(packet, pcm, frame_size, fec, neural)
     }
 }
 
@@ -98,9 +103,15 @@ impl Sample for i32 {
 ///
 /// Settings (gain, complexity, phase inversion, ignore-extensions) survive
 /// [`reset`](Self::reset); the stream state does not.
+///
+/// The decoder carries libopus 1.6.1's neural concealment (the PLC predictor, PitchDNN and
+/// FARGAN, from the embedded weights), as libopus does when built with deep PLC: it follows
+/// every good 16 kHz frame, and conceals losses with it at complexity 5 and above, exactly as
+/// libopus's generic-C build does. At lower complexity the classic concealment runs.
 #[derive(Debug, Clone)]
 pub struct Decoder {
     inner: OpusDecoder,
+    plc: Box<LpcnetPlc>,
 }
 
 impl Decoder {
@@ -110,9 +121,11 @@ impl Decoder {
     /// # Errors
     /// [`Error::BadArg`] for another rate or channel count.
     pub fn new(sample_rate: u32, channels: usize) -> Result<Self, Error> {
-        Ok(Decoder {
-            inner: OpusDecoder::new(sample_rate, channels)?,
-        })
+        let inner = OpusDecoder::new(sample_rate, channels)?;
+        // The embedded models are verified (SHA-256) when first loaded; they cannot fail to load
+        // unless the binary itself is damaged.
+        let plc = LpcnetPlc::new().map_err(|_| Error::Internal("embedded neural PLC weights failed to load"))?;
+        Ok(Decoder { inner, plc: Box::new(plc) })
     }
 
     /// The output sample rate in Hz.
@@ -147,7 +160,7 @@ impl Decoder {
             return Err(Error::InvalidPacket("empty packet"));
         }
         let frame_size = pcm.len() / self.channels();
-        S::decode_into(&mut self.inner, Some(packet), pcm, frame_size, false)
+        S::decode_into(&mut self.inner, Some(packet), pcm, frame_size, false, Some(&mut *self.plc))
     }
 
     /// Conceals `frame_size` samples per channel of lost audio into `pcm` (packet-loss
@@ -158,7 +171,7 @@ impl Decoder {
     /// - [`Error::BadArg`]: `frame_size` is 0 or not a multiple of 2.5 ms.
     /// - [`Error::BufferTooSmall`]: `pcm` is shorter than `frame_size * channels`.
     pub fn conceal<S: Sample>(&mut self, frame_size: usize, pcm: &mut [S]) -> Result<usize, Error> {
-        S::decode_into(&mut self.inner, None, pcm, frame_size, false)
+        S::decode_into(&mut self.inner, None, pcm, frame_size, false, Some(&mut *self.plc))
     }
 
     /// Recovers `frame_size` samples per channel of lost audio from the in-band FEC (LBRR)
@@ -178,13 +191,14 @@ impl Decoder {
         if next_packet.is_empty() {
             return self.conceal(frame_size, pcm);
         }
-        S::decode_into(&mut self.inner, Some(next_packet), pcm, frame_size, true)
+        S::decode_into(&mut self.inner, Some(next_packet), pcm, frame_size, true, Some(&mut *self.plc))
     }
 
     /// Clears the stream state, keeping the settings. Call it when a new stream starts on
     /// the same decoder. Does not allocate.
     pub fn reset(&mut self) {
         self.inner.reset();
+        self.plc.reset();
     }
 
     /// Samples per channel `packet` holds at this decoder's rate.
@@ -267,6 +281,23 @@ impl Decoder {
     /// The core decoder, for calls that mirror libopus's API one to one.
     pub fn inner(&self) -> &OpusDecoder {
         &self.inner
+    }
+
+    /// libopus's `opus_decode*` call as it is: `packet = None` conceals `frame_size` samples,
+    /// `fec` recovers them from the packet's LBRR data, otherwise the packet is decoded
+    /// (`frame_size` is then the room available). Neural concealment is attached as in
+    /// [`decode`](Self::decode). This is what `opus_demo`-style loops need.
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode) and [`conceal`](Self::conceal).
+    pub fn decode_raw<S: Sample>(
+        &mut self,
+        packet: Option<&[u8]>,
+        pcm: &mut [S],
+        frame_size: usize,
+        fec: bool,
+    ) -> Result<usize, Error> {
+        S::decode_into(&mut self.inner, packet, pcm, frame_size, fec, Some(&mut *self.plc))
     }
 
     /// The core decoder, mutably.

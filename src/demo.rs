@@ -851,13 +851,12 @@ fn decode_loop(
         for fr in 0..run_decoder {
             let result = if fr == lost_count - 1 && has_lbrr(payload) {
                 let n = dec.last_packet_duration();
-                dec.inner_mut().decode24(Some(payload), &mut pcm, n, true)
+                dec.decode_raw(Some(payload), &mut pcm[..], n, true)
             } else if fr < lost_count {
                 let n = dec.last_packet_duration();
-                dec.inner_mut().decode24(None, &mut pcm, n, false)
+                dec.decode_raw(None, &mut pcm[..], n, false)
             } else {
-                dec.inner_mut()
-                    .decode24(Some(payload), &mut pcm, DEMO_MAX_FRAME_SIZE, false)
+                dec.decode_raw(Some(payload), &mut pcm[..], DEMO_MAX_FRAME_SIZE, false)
             };
             let output_samples: i64 = match result {
                 Ok(n) => n as i64,

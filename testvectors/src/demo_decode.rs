@@ -322,12 +322,14 @@ mod tests {
 /// The dred-opus decoder (`opus_core::decoder::OpusDecoder`, what `dred_opus::Decoder` wraps)
 /// as a [`DemoDecoder`].
 ///
-/// DRED decoding is not implemented yet: [`DemoDecoder::dred_parse`] answers libopus's
-/// `OPUS_UNIMPLEMENTED`, which makes opus_demo's logic fall back to concealment, and deep PLC
-/// is not wired, so rows whose losses libopus conceals with a neural model cannot match yet.
+/// Deep PLC is attached (`lpcnet::plc::LpcnetPlc` with the embedded weights), as in the
+/// `dred_opus::Decoder` facade. DRED decoding is not wired yet: [`DemoDecoder::dred_parse`]
+/// answers libopus's `OPUS_UNIMPLEMENTED`, which makes opus_demo's logic fall back to
+/// concealment, so rows whose losses libopus recovers with DRED cannot match yet.
 pub struct DredOpusDecoder {
     rate: u32,
     dec: opus_core::decoder::OpusDecoder,
+    plc: Box<lpcnet::plc::LpcnetPlc>,
 }
 
 impl DredOpusDecoder {
@@ -340,7 +342,8 @@ impl DredOpusDecoder {
         let err = |context: &'static str| move |e: opus_core::Error| crate::Error::Opus { context, code: e.libopus_code() };
         let mut dec = opus_core::decoder::OpusDecoder::new(config.rate, config.channels).map_err(err("creating decoder"))?;
         dec.set_complexity(config.complexity).map_err(err("setting decoder complexity"))?;
-        Ok(DredOpusDecoder { rate: config.rate, dec })
+        let plc = lpcnet::plc::LpcnetPlc::new().map_err(|_| crate::Error::Opus { context: "loading the neural PLC", code: -3 })?;
+        Ok(DredOpusDecoder { rate: config.rate, dec, plc: Box::new(plc) })
     }
 }
 
@@ -354,11 +357,11 @@ impl DemoDecoder for DredOpusDecoder {
     }
 
     fn decode(&mut self, packet: Option<&[u8]>, pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
-        self.dec.decode_float(packet, pcm, frame_size, false).map_err(|e| e.libopus_code())
+        self.dec.decode_float_with(packet, pcm, frame_size, false, Some(&mut *self.plc)).map_err(|e| e.libopus_code())
     }
 
     fn decode_fec(&mut self, packet: &[u8], pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
-        self.dec.decode_float(Some(packet), pcm, frame_size, true).map_err(|e| e.libopus_code())
+        self.dec.decode_float_with(Some(packet), pcm, frame_size, true, Some(&mut *self.plc)).map_err(|e| e.libopus_code())
     }
 
     fn dred_parse(&mut self, _packet: &[u8], _max_dred_samples: i32) -> Result<i32, i32> {

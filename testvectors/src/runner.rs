@@ -105,8 +105,9 @@ pub enum Status {
     NeuralDiverges,
     /// The candidate cannot decode yet.
     NotDecodable,
-    /// dred-opus: lost packets here are concealed by a neural model in libopus (DRED, or deep
-    /// PLC at complexity 5 and up), which dred-opus does not have yet (issues 5 and 6).
+    /// dred-opus: a row whose output differs where libopus runs a neural model; today only
+    /// rows whose losses libopus recovers from DRED data, which the dred-opus decoder does not
+    /// use yet.
     PendingNeural,
 }
 
@@ -119,7 +120,7 @@ impl Status {
             Status::Fail(why) => format!("FAIL: {why}"),
             Status::NeuralDiverges => "diverges (neural)".into(),
             Status::NotDecodable => NOT_DECODABLE.into(),
-            Status::PendingNeural => "pending (neural concealment not yet implemented)".into(),
+            Status::PendingNeural => "pending (DRED recovery not yet wired into the decoder)".into(),
         }
     }
 }
@@ -339,7 +340,7 @@ pub fn render_rows(candidate: Candidate, rows: &[Row]) -> String {
     let t = Tally::of(rows);
     let _ = writeln!(
         s,
-        "{} rows: {} bit-exact, {} pass, {} diverge (neural, expected), {} pending (neural concealment not yet implemented), {} fail, {} not decodable.\n",
+        "{} rows: {} bit-exact, {} pass, {} diverge (neural, expected), {} pending (DRED recovery not yet wired), {} fail, {} not decodable.\n",
         t.total(),
         t.bit_exact,
         t.pass,

@@ -21,10 +21,44 @@ use opus_core::analysis::mlp::{compute_dense, compute_gru, LAYER0, LAYER1, LAYER
 use opus_core::analysis::{AnalysisInfo, AnalysisPcm, TonalityAnalysisState};
 use opus_oracle::analysis::{self as c, CAnalysis, CAnalysisInfo, CPcm, CTonalityAnalysisState};
 
+/// Counts allocations made by the current thread, to check that the analysis allocates
+/// nothing per frame.
+struct CountingAlloc;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator unchanged; the counter is a const-initialised
+// thread-local, which needs no allocation.
+unsafe impl std::alloc::GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocs_on_this_thread() -> usize {
+    ALLOCS.with(|c| c.get())
+}
+
 fn cmp_f32(errs: &mut String, name: &str, r: &[f32], c: &[f32]) {
     for (k, (a, b)) in r.iter().zip(c).enumerate() {
         if a.to_bits() != b.to_bits() {
-            let _ = write!(errs, "{name}[{k}]: rust {a:e} ({:08x}) c {b:e} ({:08x}); ", a.to_bits(), b.to_bits());
+            let _ = write!(
+                errs,
+                "{name}[{k}]: rust {a:e} ({:08x}) c {b:e} ({:08x}); ",
+                a.to_bits(),
+                b.to_bits()
+            );
             return;
         }
     }
@@ -61,9 +95,18 @@ fn info_diff(errs: &mut String, name: &str, r: &AnalysisInfo, c: &CAnalysisInfo)
         c.activity_probability,
         c.max_pitch_ratio,
     ];
-    cmp_f32(errs, &format!("{name}.(tonality,slope,noisiness,activity,music,min,max,vad,mpr)"), &rf, &cf);
+    cmp_f32(
+        errs,
+        &format!("{name}.(tonality,slope,noisiness,activity,music,min,max,vad,mpr)"),
+        &rf,
+        &cf,
+    );
     if r.leak_boost != c.leak_boost {
-        let _ = write!(errs, "{name}.leak_boost: rust {:?} c {:?}; ", r.leak_boost, c.leak_boost);
+        let _ = write!(
+            errs,
+            "{name}.leak_boost: rust {:?} c {:?}; ",
+            r.leak_boost, c.leak_boost
+        );
     }
 }
 
@@ -76,8 +119,18 @@ fn state_diff(r: &TonalityAnalysisState, c: &CTonalityAnalysisState) -> String {
     cmp_f32(&mut e, "d2_angle", &r.d2_angle, &c.d2_angle);
     cmp_f32(&mut e, "inmem", &r.inmem, &c.inmem);
     cmp_i32(&mut e, "mem_fill", r.mem_fill, c.mem_fill);
-    cmp_f32(&mut e, "prev_band_tonality", &r.prev_band_tonality, &c.prev_band_tonality);
-    cmp_f32(&mut e, "prev_tonality", &[r.prev_tonality], &[c.prev_tonality]);
+    cmp_f32(
+        &mut e,
+        "prev_band_tonality",
+        &r.prev_band_tonality,
+        &c.prev_band_tonality,
+    );
+    cmp_f32(
+        &mut e,
+        "prev_tonality",
+        &[r.prev_tonality],
+        &[c.prev_tonality],
+    );
     cmp_i32(&mut e, "prev_bandwidth", r.prev_bandwidth, c.prev_bandwidth);
     for k in 0..8 {
         cmp_f32(&mut e, &format!("E[{k}]"), &r.e[k], &c.E[k]);
@@ -97,11 +150,21 @@ fn state_diff(r: &TonalityAnalysisState, c: &CTonalityAnalysisState) -> String {
     );
     cmp_i32(&mut e, "E_count", r.e_count, c.E_count);
     cmp_i32(&mut e, "count", r.count, c.count);
-    cmp_i32(&mut e, "analysis_offset", r.analysis_offset, c.analysis_offset);
+    cmp_i32(
+        &mut e,
+        "analysis_offset",
+        r.analysis_offset,
+        c.analysis_offset,
+    );
     cmp_i32(&mut e, "write_pos", r.write_pos, c.write_pos);
     cmp_i32(&mut e, "read_pos", r.read_pos, c.read_pos);
     cmp_i32(&mut e, "read_subframe", r.read_subframe, c.read_subframe);
-    cmp_i32(&mut e, "initialized", i32::from(r.initialized), c.initialized);
+    cmp_i32(
+        &mut e,
+        "initialized",
+        i32::from(r.initialized),
+        c.initialized,
+    );
     cmp_f32(&mut e, "rnn_state", &r.rnn_state, &c.rnn_state);
     cmp_f32(&mut e, "downmix_state", &r.downmix_state, &c.downmix_state);
     for k in 0..c::DETECT_SIZE {
@@ -128,8 +191,14 @@ impl Input {
     fn new(samples: &[i16], seed: u64, hostile: bool) -> Self {
         let mut rng = Rng::new(seed);
         let i16 = samples.to_vec();
-        let i24 = samples.iter().map(|&s| (i32::from(s) << 8) + rng.below(256) as i32 - 128).collect();
-        let mut f: Vec<f32> = samples.iter().map(|&s| f32::from(s) * (1.0 / 32768.0)).collect();
+        let i24 = samples
+            .iter()
+            .map(|&s| (i32::from(s) << 8) + rng.below(256) as i32 - 128)
+            .collect();
+        let mut f: Vec<f32> = samples
+            .iter()
+            .map(|&s| f32::from(s) * (1.0 / 32768.0))
+            .collect();
         if hostile {
             // Sprinkle NaN, infinities and over-range values, in bursts.
             let n = f.len();
@@ -156,9 +225,18 @@ impl Input {
 
     fn slices(&self, kind: Kind, from: usize, to: usize) -> (AnalysisPcm<'_>, CPcm<'_>) {
         match kind {
-            Kind::Float => (AnalysisPcm::Float(&self.f[from..to]), CPcm::Float(&self.f[from..to])),
-            Kind::Int16 => (AnalysisPcm::Int16(&self.i16[from..to]), CPcm::Int16(&self.i16[from..to])),
-            Kind::Int24 => (AnalysisPcm::Int24(&self.i24[from..to]), CPcm::Int24(&self.i24[from..to])),
+            Kind::Float => (
+                AnalysisPcm::Float(&self.f[from..to]),
+                CPcm::Float(&self.f[from..to]),
+            ),
+            Kind::Int16 => (
+                AnalysisPcm::Int16(&self.i16[from..to]),
+                CPcm::Int16(&self.i16[from..to]),
+            ),
+            Kind::Int24 => (
+                AnalysisPcm::Int24(&self.i24[from..to]),
+                CPcm::Int24(&self.i24[from..to]),
+            ),
         }
     }
 }
@@ -201,7 +279,11 @@ fn run_case(case: &Case, seed: u64, counts: &mut Counts) -> Result<(), String> {
     let valid0 = counts.valid;
     loop {
         let frame = unit * case.frame_units[rng.below(case.frame_units.len() as u64) as usize];
-        let afs = if case.lookahead { frame + case.fs / 50 } else { frame };
+        let afs = if case.lookahead {
+            frame + case.fs / 50
+        } else {
+            frame
+        };
         if pos + afs as usize > total {
             break;
         }
@@ -210,18 +292,52 @@ fn run_case(case: &Case, seed: u64, counts: &mut Counts) -> Result<(), String> {
             cs.reset();
             did_reset = true;
         }
-        let only_info = call % 11 == 7 && !case.lookahead;
+        // A result-only call skips that frame's audio and leaves the reader ahead of the
+        // writer for good, so only the last call of a case is one.
+        let only_info = pos + 2 * afs as usize > total;
         let (ri, ci) = if only_info {
-            let ri = rs.run_analysis(None, afs, frame, case.c1, case.c2, ch as i32, case.lsb_depth);
+            let ri = rs.run_analysis(
+                None,
+                afs,
+                frame,
+                case.c1,
+                case.c2,
+                ch as i32,
+                case.lsb_depth,
+            );
             let ci = cs
-                .run_analysis(None, afs, frame, case.c1, case.c2, ch as i32, case.lsb_depth)
+                .run_analysis(
+                    None,
+                    afs,
+                    frame,
+                    case.c1,
+                    case.c2,
+                    ch as i32,
+                    case.lsb_depth,
+                )
                 .ok_or("C refused a call")?;
             (ri, ci)
         } else {
             let (rp, cp) = input.slices(case.kind, pos * ch, (pos + afs as usize) * ch);
-            let ri = rs.run_analysis(Some(rp), afs, frame, case.c1, case.c2, ch as i32, case.lsb_depth);
+            let ri = rs.run_analysis(
+                Some(rp),
+                afs,
+                frame,
+                case.c1,
+                case.c2,
+                ch as i32,
+                case.lsb_depth,
+            );
             let ci = cs
-                .run_analysis(Some(cp), afs, frame, case.c1, case.c2, ch as i32, case.lsb_depth)
+                .run_analysis(
+                    Some(cp),
+                    afs,
+                    frame,
+                    case.c1,
+                    case.c2,
+                    ch as i32,
+                    case.lsb_depth,
+                )
                 .ok_or("C refused a call")?;
             (ri, ci)
         };
@@ -229,7 +345,10 @@ fn run_case(case: &Case, seed: u64, counts: &mut Counts) -> Result<(), String> {
         info_diff(&mut e, "out", &ri, &ci);
         e.push_str(&state_diff(&rs, cs.state()));
         if !e.is_empty() {
-            return Err(format!("{}: call {call} (pos {pos}, frame {frame}): {e}", case.name));
+            return Err(format!(
+                "{}: call {call} (pos {pos}, frame {frame}): {e}",
+                case.name
+            ));
         }
         counts.calls += 1;
         counts.valid += usize::from(ri.valid);
@@ -239,7 +358,11 @@ fn run_case(case: &Case, seed: u64, counts: &mut Counts) -> Result<(), String> {
     counts.windows += rs.count as usize;
     counts.cases += 1;
     if std::env::var("ANALYSIS_DEBUG").is_ok() {
-        println!("{}: calls {call} valid {}", case.name, counts.valid - valid0);
+        println!(
+            "{}: calls {call} valid {}",
+            case.name,
+            counts.valid - valid0
+        );
     }
     Ok(())
 }
@@ -256,7 +379,13 @@ fn at_rate(x48: &[i16], channels: usize, fs: i32) -> Vec<i16> {
 fn analysis_matches_libopus_bit_exact() {
     let a7 = Clip::A0007.load_48k().unwrap();
     let a9 = Clip::A0009.load_48k().unwrap();
-    let synths = [Synth::Chords, Synth::Notes, Synth::NoiseBursts, Synth::Sweep, Synth::Panning];
+    let synths = [
+        Synth::Chords,
+        Synth::Notes,
+        Synth::NoiseBursts,
+        Synth::Sweep,
+        Synth::Panning,
+    ];
     let mut sources: Vec<(String, usize, Vec<i16>)> = vec![
         ("a0007".into(), 1, a7.clone()),
         ("a0009".into(), 1, a9.clone()),
@@ -264,11 +393,28 @@ fn analysis_matches_libopus_bit_exact() {
     ];
     for (k, &s) in synths.iter().enumerate() {
         let ch = 1 + k % 2;
-        sources.push((format!("{s:?}/{ch}ch"), ch, signals::synth(s, 7 + k as u64, 3.0, ch)));
-        sources.push((format!("{s:?}/{}ch", 3 - ch), 3 - ch, signals::synth(s, 17 + k as u64, 2.0, 3 - ch)));
+        sources.push((
+            format!("{s:?}/{ch}ch"),
+            ch,
+            signals::synth(s, 7 + k as u64, 3.0, ch),
+        ));
+        sources.push((
+            format!("{s:?}/{}ch", 3 - ch),
+            3 - ch,
+            signals::synth(s, 17 + k as u64, 2.0, 3 - ch),
+        ));
     }
 
-    let sizes: [&[i32]; 8] = [&[1], &[2], &[4], &[8], &[16], &[24], &[1, 2, 4, 8, 16, 24], &[8, 8, 4, 24]];
+    let sizes: [&[i32]; 8] = [
+        &[1],
+        &[2],
+        &[4],
+        &[8],
+        &[16],
+        &[24],
+        &[1, 2, 4, 8, 16, 24],
+        &[8, 8, 4, 24],
+    ];
     let kinds = [Kind::Int16, Kind::Float, Kind::Int24];
     let mut cases = Vec::new();
     let mut n = 0usize;
@@ -278,14 +424,20 @@ fn analysis_matches_libopus_bit_exact() {
             for rep in 0..3 {
                 let kind = kinds[(n + rep) % 3];
                 let units = sizes[(n * 3 + rep * 5) % sizes.len()].to_vec();
-                let (c1, c2) = if *ch == 2 { [(0, -2), (0, 1), (1, -1), (0, -1)][(n + rep) % 4] } else { (0, -2) };
+                let (c1, c2) = if *ch == 2 {
+                    [(0, -2), (0, 1), (1, -1), (0, -1)][(n + rep) % 4]
+                } else {
+                    (0, -2)
+                };
                 let lsb_depth = match kind {
                     Kind::Int24 => 24,
                     Kind::Int16 => 16,
                     Kind::Float => [16, 24][rep % 2],
                 };
                 cases.push(Case {
-                    name: format!("{name} {fs} Hz {kind:?} units {units:?} c1 {c1} c2 {c2} lsb {lsb_depth}"),
+                    name: format!(
+                        "{name} {fs} Hz {kind:?} units {units:?} c1 {c1} c2 {c2} lsb {lsb_depth}"
+                    ),
                     fs,
                     channels: *ch,
                     samples: x.clone(),
@@ -337,7 +489,12 @@ fn analysis_matches_libopus_bit_exact() {
         let short: String = f.chars().take(1500).collect();
         println!("{short}");
     }
-    assert!(failures.is_empty(), "{} of {} cases differ", failures.len(), cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ",
+        failures.len(),
+        cases.len()
+    );
 }
 
 #[test]
@@ -355,17 +512,55 @@ fn mlp_layers_match_libopus_bit_exact() {
         let c0 = c::mlp_layer0(&f);
         let mut r0 = [0.0f32; 32];
         compute_dense(&LAYER0, &mut r0, &f);
-        assert_eq!(r0.map(f32::to_bits), c0.map(f32::to_bits), "layer0 step {step}");
+        assert_eq!(
+            r0.map(f32::to_bits),
+            c0.map(f32::to_bits),
+            "layer0 step {step}"
+        );
 
         c::mlp_layer1(&mut state_c, &c0);
         compute_gru(&LAYER1, &mut state_r, &r0);
-        assert_eq!(state_r.map(f32::to_bits), state_c.map(f32::to_bits), "gru step {step}");
+        assert_eq!(
+            state_r.map(f32::to_bits),
+            state_c.map(f32::to_bits),
+            "gru step {step}"
+        );
 
         let c2 = c::mlp_layer2(&state_c);
         let mut r2 = [0.0f32; 2];
         compute_dense(&LAYER2, &mut r2, &state_r);
-        assert_eq!(r2.map(f32::to_bits), c2.map(f32::to_bits), "layer2 step {step}");
+        assert_eq!(
+            r2.map(f32::to_bits),
+            c2.map(f32::to_bits),
+            "layer2 step {step}"
+        );
         checked += 1;
     }
     println!("mlp: {checked} steps of layer0 + GRU + layer2 bit-exact");
+}
+
+#[test]
+fn analysis_allocates_nothing_per_frame() {
+    let x = signals::synth(Synth::Panning, 3, 2.0, 2);
+    let f: Vec<f32> = x.iter().map(|&s| f32::from(s) / 32768.0).collect();
+    let mut st = TonalityAnalysisState::new(48000);
+    let before = allocs_on_this_thread();
+    let mut valid = 0;
+    for _ in 0..10 {
+        for fr in f.chunks_exact(2 * 480) {
+            valid += usize::from(
+                st.run_analysis(Some(AnalysisPcm::Float(fr)), 480, 480, 0, -2, 2, 24)
+                    .valid,
+            );
+        }
+        for fr in x.chunks_exact(2 * 960) {
+            valid += usize::from(
+                st.run_analysis(Some(AnalysisPcm::Int16(fr)), 960, 960, 0, -2, 2, 16)
+                    .valid,
+            );
+        }
+        st.reset();
+    }
+    assert_eq!(allocs_on_this_thread() - before, 0);
+    assert!(valid > 1000);
 }

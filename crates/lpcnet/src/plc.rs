@@ -44,6 +44,9 @@ const ATT_TABLE: [f32; 10] = [0.0, 0.0, -0.2, -0.2, -0.4, -0.4, -0.8, -0.8, -1.6
 /// Lowest c0 the attenuation goes to.
 const MIN_C0: f32 = -15.0;
 
+/// The three models deep PLC runs: predictor, pitch estimator of the analysis, vocoder.
+type Models = (Arc<PlcModel>, Arc<PitchDnn>, Arc<Fargan>);
+
 /// The deep-PLC state (libopus `LPCNetPLCState`): models, analysis state, FARGAN and the
 /// history and queues.
 ///
@@ -113,7 +116,7 @@ impl LpcnetPlc {
         Ok(Self::with_models(plc, pitchdnn, fargan))
     }
 
-    fn models_from_blob(data: &[u8]) -> Result<(Arc<PlcModel>, Arc<PitchDnn>, Arc<Fargan>), WeightsError> {
+    fn models_from_blob(data: &[u8]) -> Result<Models, WeightsError> {
         let blob = WeightBlob::parse(data)?;
         Ok((
             Arc::new(PlcModel::from_blob(&blob)?),

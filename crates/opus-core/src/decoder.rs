@@ -474,7 +474,23 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
     ) -> Result<usize, Error> {
-        self.decode_int(packet, IntOut::I16(pcm), frame_size, decode_fec, true)
+        self.decode_int(packet, IntOut::I16(pcm), frame_size, decode_fec, true, None)
+    }
+
+    /// [`decode`](Self::decode) with neural concealment (see
+    /// [`decode_float_with`](Self::decode_float_with)).
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    pub fn decode_with(
+        &mut self,
+        packet: Option<&[u8]>,
+        pcm: &mut [i16],
+        frame_size: usize,
+        decode_fec: bool,
+        neural: Option<&mut dyn Concealment>,
+    ) -> Result<usize, Error> {
+        self.decode_int(packet, IntOut::I16(pcm), frame_size, decode_fec, true, neural)
     }
 
     /// Decodes a packet into interleaved 24-bit PCM held in `i32` (libopus
@@ -491,7 +507,23 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
     ) -> Result<usize, Error> {
-        self.decode_int(packet, IntOut::I24(pcm), frame_size, decode_fec, false)
+        self.decode_int(packet, IntOut::I24(pcm), frame_size, decode_fec, false, None)
+    }
+
+    /// [`decode24`](Self::decode24) with neural concealment (see
+    /// [`decode_float_with`](Self::decode_float_with)).
+    ///
+    /// # Errors
+    /// As [`decode`](Self::decode).
+    pub fn decode24_with(
+        &mut self,
+        packet: Option<&[u8]>,
+        pcm: &mut [i32],
+        frame_size: usize,
+        decode_fec: bool,
+        neural: Option<&mut dyn Concealment>,
+    ) -> Result<usize, Error> {
+        self.decode_int(packet, IntOut::I24(pcm), frame_size, decode_fec, false, neural)
     }
 
     /// The integer APIs: decode to float in scratch, then convert.
@@ -502,6 +534,7 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
         soft_clip: bool,
+        neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         if frame_size == 0 {
             return Err(Error::BadArg("opus decoder: frame_size must be positive"));
@@ -528,7 +561,7 @@ impl OpusDecoder {
         }
         let mut buf = std::mem::take(&mut self.scratch.out);
         let result = self.decode_int_into(
-            packet, &mut out, frame_size, decode_fec, soft_clip, &mut buf,
+            packet, &mut out, frame_size, decode_fec, soft_clip, &mut buf, neural,
         );
         self.scratch.out = buf;
         result
@@ -542,6 +575,7 @@ impl OpusDecoder {
         decode_fec: bool,
         soft_clip: bool,
         buf: &mut [f32],
+        mut neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         let ch = self.config.channels;
         let cap = buf.len() / ch;
@@ -552,7 +586,7 @@ impl OpusDecoder {
                 frame_size,
                 decode_fec,
                 soft_clip,
-                None,
+                neural,
             )?;
             out.convert_from(0, &buf[..n * ch]);
             return Ok(n);
@@ -568,7 +602,7 @@ impl OpusDecoder {
             ));
         }
         let Some(data) = packet else {
-            return self.conceal_in_pieces(out, 0, frame_size, buf);
+            return self.conceal_in_pieces(out, 0, frame_size, buf, neural);
         };
         // decode_fec: the steps of `decode_native`, split.
         let parsed = framing::parse(data)?;
@@ -578,12 +612,12 @@ impl OpusDecoder {
             || toc.mode() == Mode::CeltOnly
             || self.st.mode == Some(Mode::CeltOnly)
         {
-            return self.conceal_in_pieces(out, 0, frame_size, buf);
+            return self.conceal_in_pieces(out, 0, frame_size, buf, neural);
         }
         let duration_copy = self.st.last_packet_duration;
         let plc = frame_size - packet_frame_size;
         if plc > 0 {
-            if let Err(e) = self.conceal_in_pieces(out, 0, plc, buf) {
+            if let Err(e) = self.conceal_in_pieces(out, 0, plc, buf, reborrow(&mut neural)) {
                 self.st.last_packet_duration = duration_copy;
                 return Err(e);
             }
@@ -594,7 +628,7 @@ impl OpusDecoder {
             packet_frame_size,
             true,
             soft_clip,
-            None,
+            neural,
         )?;
         out.convert_from(plc * ch, &buf[..n * ch]);
         self.st.last_packet_duration = frame_size;
@@ -609,13 +643,14 @@ impl OpusDecoder {
         offset: usize,
         total: usize,
         buf: &mut [f32],
+        mut neural: Option<&mut dyn Concealment>,
     ) -> Result<usize, Error> {
         let ch = self.config.channels;
         let cap = buf.len() / ch;
         let mut done = 0;
         while done < total {
             let piece = (total - done).min(cap);
-            let n = self.decode_native(None, &mut buf[..piece * ch], piece, false, false, None)?;
+            let n = self.decode_native(None, &mut buf[..piece * ch], piece, false, false, reborrow(&mut neural))?;
             out.convert_from((offset + done) * ch, &buf[..n * ch]);
             done += n;
         }

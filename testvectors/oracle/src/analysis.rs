@@ -90,7 +90,11 @@ mod sys {
         #[link_name = "gen_tonality_analysis_reset"]
         pub fn tonality_analysis_reset(st: *mut CTonalityAnalysisState);
         #[link_name = "gen_tonality_get_info"]
-        pub fn tonality_get_info(st: *mut CTonalityAnalysisState, out: *mut CAnalysisInfo, len: c_int);
+        pub fn tonality_get_info(
+            st: *mut CTonalityAnalysisState,
+            out: *mut CAnalysisInfo,
+            len: c_int,
+        );
         #[link_name = "gen_run_analysis"]
         pub fn run_analysis(
             st: *mut CTonalityAnalysisState,
@@ -107,13 +111,41 @@ mod sys {
             out: *mut CAnalysisInfo,
         );
         #[link_name = "gen_opus_custom_mode_create"]
-        pub fn opus_custom_mode_create(fs: i32, frame_size: c_int, err: *mut c_int) -> *const c_void;
+        pub fn opus_custom_mode_create(
+            fs: i32,
+            frame_size: c_int,
+            err: *mut c_int,
+        ) -> *const c_void;
         #[link_name = "gen_downmix_float"]
-        pub fn downmix_float(x: *const c_void, y: *mut f32, n: c_int, off: c_int, c1: c_int, c2: c_int, c: c_int);
+        pub fn downmix_float(
+            x: *const c_void,
+            y: *mut f32,
+            n: c_int,
+            off: c_int,
+            c1: c_int,
+            c2: c_int,
+            c: c_int,
+        );
         #[link_name = "gen_downmix_int"]
-        pub fn downmix_int(x: *const c_void, y: *mut f32, n: c_int, off: c_int, c1: c_int, c2: c_int, c: c_int);
+        pub fn downmix_int(
+            x: *const c_void,
+            y: *mut f32,
+            n: c_int,
+            off: c_int,
+            c1: c_int,
+            c2: c_int,
+            c: c_int,
+        );
         #[link_name = "gen_downmix_int24"]
-        pub fn downmix_int24(x: *const c_void, y: *mut f32, n: c_int, off: c_int, c1: c_int, c2: c_int, c: c_int);
+        pub fn downmix_int24(
+            x: *const c_void,
+            y: *mut f32,
+            n: c_int,
+            off: c_int,
+            c1: c_int,
+            c2: c_int,
+            c: c_int,
+        );
         #[link_name = "gen_analysis_compute_dense"]
         pub fn analysis_compute_dense(layer: *const c_void, out: *mut f32, input: *const f32);
         #[link_name = "gen_analysis_compute_gru"]
@@ -195,7 +227,10 @@ impl CAnalysis {
     pub fn get_info(&mut self, len: i32) -> CAnalysisInfo {
         let mut out = CAnalysisInfo::default();
         // The C indexes its ring with read_pos unchecked.
-        assert!((0..DETECT_SIZE as i32).contains(&self.st.read_pos), "read_pos out of range");
+        assert!(
+            (0..DETECT_SIZE as i32).contains(&self.st.read_pos),
+            "read_pos out of range"
+        );
         // SAFETY: valid state and output, read_pos checked above.
         unsafe { sys::tonality_get_info(&mut *self.st, &mut out, len) };
         out
@@ -230,7 +265,9 @@ impl CAnalysis {
         }
         let (ptr, dm) = match pcm {
             Some(p) => {
-                if analysis_frame_size < 0 || p.len() < analysis_frame_size as usize * channels as usize {
+                if analysis_frame_size < 0
+                    || p.len() < analysis_frame_size as usize * channels as usize
+                {
                     return None;
                 }
                 let (ptr, dm) = p.parts();
@@ -265,20 +302,38 @@ impl CAnalysis {
 pub fn mlp_layer0(input: &[f32; 25]) -> [f32; 32] {
     let mut out = [0.0f32; 32];
     // SAFETY: layer0 reads 25 inputs and writes 32 outputs.
-    unsafe { sys::analysis_compute_dense(addr_of!(sys::LAYER0).cast(), out.as_mut_ptr(), input.as_ptr()) };
+    unsafe {
+        sys::analysis_compute_dense(
+            addr_of!(sys::LAYER0).cast(),
+            out.as_mut_ptr(),
+            input.as_ptr(),
+        )
+    };
     out
 }
 
 /// `analysis_compute_gru(&layer1, state, input)`: 32 inputs, 24 state values.
 pub fn mlp_layer1(state: &mut [f32; 32], input: &[f32; 32]) {
     // SAFETY: layer1 reads 32 inputs and updates 24 state values.
-    unsafe { sys::analysis_compute_gru(addr_of!(sys::LAYER1).cast(), state.as_mut_ptr(), input.as_ptr()) };
+    unsafe {
+        sys::analysis_compute_gru(
+            addr_of!(sys::LAYER1).cast(),
+            state.as_mut_ptr(),
+            input.as_ptr(),
+        )
+    };
 }
 
 /// `analysis_compute_dense(&layer2, out, input)`: 24 inputs, 2 outputs.
 pub fn mlp_layer2(input: &[f32; 32]) -> [f32; 2] {
     let mut out = [0.0f32; 2];
     // SAFETY: layer2 reads 24 inputs and writes 2 outputs.
-    unsafe { sys::analysis_compute_dense(addr_of!(sys::LAYER2).cast(), out.as_mut_ptr(), input.as_ptr()) };
+    unsafe {
+        sys::analysis_compute_dense(
+            addr_of!(sys::LAYER2).cast(),
+            out.as_mut_ptr(),
+            input.as_ptr(),
+        )
+    };
     out
 }

@@ -129,7 +129,14 @@ pub fn compute_dense(layer: &DenseLayer, output: &mut [f32], input: &[f32]) {
     for (o, &b) in out.iter_mut().zip(layer.bias) {
         *o = f32::from(b);
     }
-    gemm_accum(out, layer.input_weights, n, layer.nb_inputs, layer.nb_neurons, input);
+    gemm_accum(
+        out,
+        layer.input_weights,
+        n,
+        layer.nb_inputs,
+        layer.nb_neurons,
+        input,
+    );
     for o in out.iter_mut() {
         *o *= WEIGHTS_SCALE;
     }
@@ -173,8 +180,22 @@ pub fn compute_gru(gru: &GruLayer, state: &mut [f32], input: &[f32]) {
     for (i, ri) in r[..n].iter_mut().enumerate() {
         *ri = bias(nn + i);
     }
-    gemm_accum(&mut r[..n], iw.get(nn..).unwrap_or(&[]), n, m, stride, input);
-    gemm_accum(&mut r[..n], rw.get(nn..).unwrap_or(&[]), n, n, stride, &state[..n]);
+    gemm_accum(
+        &mut r[..n],
+        iw.get(nn..).unwrap_or(&[]),
+        n,
+        m,
+        stride,
+        input,
+    );
+    gemm_accum(
+        &mut r[..n],
+        rw.get(nn..).unwrap_or(&[]),
+        n,
+        n,
+        stride,
+        &state[..n],
+    );
     for ri in r[..n].iter_mut() {
         *ri = sigmoid_approx(WEIGHTS_SCALE * *ri);
     }
@@ -186,8 +207,22 @@ pub fn compute_gru(gru: &GruLayer, state: &mut [f32], input: &[f32]) {
     for i in 0..n {
         tmp[i] = state[i] * r[i];
     }
-    gemm_accum(&mut h[..n], iw.get(2 * nn..).unwrap_or(&[]), n, m, stride, input);
-    gemm_accum(&mut h[..n], rw.get(2 * nn..).unwrap_or(&[]), n, n, stride, &tmp[..n]);
+    gemm_accum(
+        &mut h[..n],
+        iw.get(2 * nn..).unwrap_or(&[]),
+        n,
+        m,
+        stride,
+        input,
+    );
+    gemm_accum(
+        &mut h[..n],
+        rw.get(2 * nn..).unwrap_or(&[]),
+        n,
+        n,
+        stride,
+        &tmp[..n],
+    );
     for i in 0..n {
         h[i] = z[i] * state[i] + (1.0 - z[i]) * tansig_approx(WEIGHTS_SCALE * h[i]);
     }
@@ -197,7 +232,10 @@ pub fn compute_gru(gru: &GruLayer, state: &mut [f32], input: &[f32]) {
 /// The whole classifier step: features in, `[music_prob, activity_prob]` out, with the GRU
 /// state carried in `rnn_state` (the three layer calls at the end of libopus
 /// `tonality_analysis`).
-pub fn analysis_mlp(features: &[f32; N_INPUTS], rnn_state: &mut [f32; MAX_NEURONS]) -> [f32; N_OUTPUTS] {
+pub fn analysis_mlp(
+    features: &[f32; N_INPUTS],
+    rnn_state: &mut [f32; MAX_NEURONS],
+) -> [f32; N_OUTPUTS] {
     let mut layer_out = [0.0f32; MAX_NEURONS];
     let mut probs = [0.0f32; N_OUTPUTS];
     compute_dense(&LAYER0, &mut layer_out, features);

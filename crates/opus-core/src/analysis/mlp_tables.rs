@@ -7,7 +7,6 @@
 
 use super::mlp::{N_DENSE, N_GRU, N_INPUTS, N_OUTPUTS};
 
-
 /// 25 inputs by 32 neurons (libopus `layer0_weights`).
 #[rustfmt::skip]
 pub const LAYER0_WEIGHTS: [i8; N_INPUTS * N_DENSE] = [

@@ -203,7 +203,16 @@ impl TonalityAnalysisState {
                 let mut pcm_len = analysis_frame_size.saturating_sub(self.analysis_offset);
                 let mut offset = self.analysis_offset;
                 while pcm_len > 0 {
-                    tonality::tonality_analysis(self, pcm, chunk.min(pcm_len), offset, c1, c2, channels, lsb_depth);
+                    tonality::tonality_analysis(
+                        self,
+                        pcm,
+                        chunk.min(pcm_len),
+                        offset,
+                        c1,
+                        c2,
+                        channels,
+                        lsb_depth,
+                    );
                     offset = offset.saturating_add(chunk);
                     pcm_len -= chunk;
                 }
@@ -327,8 +336,14 @@ impl TonalityAnalysisState {
                 break;
             }
             let pos_vad = self.info[at(vpos)].activity_probability;
-            prob_min = min32((prob_avg - TRANSITION_PENALTY * (vad_prob - pos_vad)) / prob_count, prob_min);
-            prob_max = max32((prob_avg + TRANSITION_PENALTY * (vad_prob - pos_vad)) / prob_count, prob_max);
+            prob_min = min32(
+                (prob_avg - TRANSITION_PENALTY * (vad_prob - pos_vad)) / prob_count,
+                prob_min,
+            );
+            prob_max = max32(
+                (prob_avg + TRANSITION_PENALTY * (vad_prob - pos_vad)) / prob_count,
+                prob_max,
+            );
             prob_count += max32(0.1, pos_vad);
             prob_avg += max32(0.1, pos_vad) * self.info[at(mpos)].music_prob;
         }
@@ -395,7 +410,15 @@ mod tests {
         let pcm = tone(960 * 10, 2, 1000.0, 0.3);
         let mut a = TonalityAnalysisState::new(48000);
         for f in 0..10 {
-            a.run_analysis(Some(AnalysisPcm::Float(&pcm[f * 1920..(f + 1) * 1920])), 960, 960, 0, -2, 2, 24);
+            a.run_analysis(
+                Some(AnalysisPcm::Float(&pcm[f * 1920..(f + 1) * 1920])),
+                960,
+                960,
+                0,
+                -2,
+                2,
+                24,
+            );
         }
         a.reset();
         let mut b = TonalityAnalysisState::new(48000);
@@ -414,12 +437,35 @@ mod tests {
         let short = [0.5f32; 7];
         for fs in [8000, 16000, 24000, 48000, 0, -5, 1] {
             let mut st = TonalityAnalysisState::new(fs);
-            for (afs, fsz) in [(2880, 2880), (960, 120), (7, 3), (-10, 960), (100000, 1), (960, -960)] {
+            for (afs, fsz) in [
+                (2880, 2880),
+                (960, 120),
+                (7, 3),
+                (-10, 960),
+                (100000, 1),
+                (960, -960),
+            ] {
                 st.run_analysis(Some(AnalysisPcm::Float(&nan)), afs, fsz, 0, -2, 2, 24);
                 st.run_analysis(Some(AnalysisPcm::Float(&huge)), afs, fsz, 1, 0, 2, 99);
                 st.run_analysis(Some(AnalysisPcm::Float(&short)), afs, fsz, 5, 7, 3, -4);
-                st.run_analysis(Some(AnalysisPcm::Int16(&[i16::MIN; 5])), afs, fsz, 0, -2, 1, 16);
-                st.run_analysis(Some(AnalysisPcm::Int24(&[i32::MAX; 9])), afs, fsz, -3, -2, 0, 0);
+                st.run_analysis(
+                    Some(AnalysisPcm::Int16(&[i16::MIN; 5])),
+                    afs,
+                    fsz,
+                    0,
+                    -2,
+                    1,
+                    16,
+                );
+                st.run_analysis(
+                    Some(AnalysisPcm::Int24(&[i32::MAX; 9])),
+                    afs,
+                    fsz,
+                    -3,
+                    -2,
+                    0,
+                    0,
+                );
                 st.run_analysis(None, afs, fsz, 0, -1, 1, 16);
             }
         }

@@ -12,8 +12,8 @@
 use super::mlp::{analysis_mlp, N_INPUTS};
 use super::tables::{ANALYSIS_WINDOW, DCT_TABLE, STD_FEATURE_BIAS, TBANDS};
 use super::{
-    AnalysisPcm, TonalityAnalysisState, ANALYSIS_BUF_SIZE, ANALYSIS_COUNT_MAX, DETECT_SIZE, NB_FRAMES,
-    NB_TBANDS,
+    AnalysisPcm, TonalityAnalysisState, ANALYSIS_BUF_SIZE, ANALYSIS_COUNT_MAX, DETECT_SIZE,
+    NB_FRAMES, NB_TBANDS,
 };
 use crate::celt::kiss_fft::{Complex, FFT_48000_960};
 use crate::celt::mathops::{max32, min32};
@@ -37,10 +37,9 @@ const SCALE_ENER: f32 = 1.0 / 32768.0 / 32768.0;
 #[allow(clippy::approx_constant)]
 const LOG2_E: f32 = 1.442695;
 /// pi to the fourth, rounded once to `f32`.
-const PI4: f32 = (core::f64::consts::PI
-    * core::f64::consts::PI
-    * core::f64::consts::PI
-    * core::f64::consts::PI) as f32;
+const PI4: f32 =
+    (core::f64::consts::PI * core::f64::consts::PI * core::f64::consts::PI * core::f64::consts::PI)
+        as f32;
 /// `1/(2 pi)`: turns radians into turns, rounded once to `f32`.
 const INV_2PI: f32 = (0.5 / core::f64::consts::PI) as f32;
 
@@ -105,7 +104,9 @@ fn down2_hp(s: &mut [f32; 3], out: &mut [f32], input: &[f32]) -> f32 {
 #[inline]
 fn sample(pcm: AnalysisPcm<'_>, j: i64, offset: i64, channels: i64, ch: i64) -> f32 {
     let idx = (j + offset) * channels + ch;
-    let Ok(idx) = usize::try_from(idx) else { return 0.0 };
+    let Ok(idx) = usize::try_from(idx) else {
+        return 0.0;
+    };
     match pcm {
         AnalysisPcm::Float(x) => x.get(idx).map_or(0.0, |&v| v * 32768.0),
         AnalysisPcm::Int16(x) => x.get(idx).map_or(0.0, |&v| f32::from(v)),
@@ -210,7 +211,10 @@ fn maxabs(x: &[f32]) -> f32 {
 /// Energy of FFT bins `lo..hi` with both halves of the two packed real spectra, unscaled.
 #[inline]
 fn bin_energy(out: &[Complex; N], i: usize) -> f32 {
-    out[i].r * out[i].r + out[N - i].r * out[N - i].r + out[i].i * out[i].i + out[N - i].i * out[N - i].i
+    out[i].r * out[i].r
+        + out[N - i].r * out[N - i].r
+        + out[i].i * out[i].i
+        + out[N - i].i * out[N - i].i
 }
 
 /// Analyses `len` input samples (at the input rate) from `offset`; when a 30 ms window is
@@ -442,13 +446,18 @@ pub(super) fn tonality_analysis(
         stationarity *= stationarity;
         stationarity *= stationarity;
         frame_stationarity += stationarity;
-        band_tonality[b] = max32(t_e / (1e-15 + e), stationarity * tonal.prev_band_tonality[b]);
+        band_tonality[b] = max32(
+            t_e / (1e-15 + e),
+            stationarity * tonal.prev_band_tonality[b],
+        );
         frame_tonality += band_tonality[b];
         if b >= NB_TBANDS - NB_TONAL_SKIP_BANDS {
             frame_tonality -= band_tonality[b + NB_TONAL_SKIP_BANDS - NB_TBANDS];
         }
-        max_frame_tonality =
-            max32(max_frame_tonality, (1.0 + 0.03 * (b as i32 - NB_TBANDS as i32) as f32) * frame_tonality);
+        max_frame_tonality = max32(
+            max_frame_tonality,
+            (1.0 + 0.03 * (b as i32 - NB_TBANDS as i32) as f32) * frame_tonality,
+        );
         slope += band_tonality[b] * (b as i32 - 8) as f32;
         tonal.prev_band_tonality[b] = band_tonality[b];
     }
@@ -462,7 +471,10 @@ pub(super) fn tonality_analysis(
     for b in 1..NB_TBANDS + 1 {
         let leak_slope = LEAKAGE_SLOPE * (TBANDS[b] - TBANDS[b - 1]) as f32 / 4.0;
         leakage_from[b] = min32(leakage_from[b - 1] + leak_slope, band_log2[b]);
-        leakage_to[b] = max32(leakage_to[b - 1] - leak_slope, band_log2[b] - LEAKAGE_OFFSET);
+        leakage_to[b] = max32(
+            leakage_to[b - 1] - leak_slope,
+            band_log2[b] - LEAKAGE_OFFSET,
+        );
     }
     for b in (0..NB_TBANDS - 1).rev() {
         let leak_slope = LEAKAGE_SLOPE * (TBANDS[b + 1] - TBANDS[b]) as f32 / 4.0;
@@ -495,7 +507,8 @@ pub(super) fn tonality_analysis(
         }
         spec_variability += mindist;
     }
-    spec_variability = f64::from(spec_variability / NB_FRAMES as f32 / NB_TBANDS as f32).sqrt() as f32;
+    spec_variability =
+        f64::from(spec_variability / NB_FRAMES as f32 / NB_TBANDS as f32).sqrt() as f32;
 
     // Bandwidth: the highest band clearly above both the masking of lower bands and the
     // quantisation noise of the input's bit depth.
@@ -527,7 +540,11 @@ pub(super) fn tonality_analysis(
         if e * 1e9 > max_e && (em > 3.0 * noise_floor * width || e > noise_floor * width) {
             bandwidth = b as i32 + 1;
         }
-        let m = if tonal.prev_bandwidth > b as i32 { 0.01f32 } else { 0.05 };
+        let m = if tonal.prev_bandwidth > b as i32 {
+            0.01f32
+        } else {
+            0.05
+        };
         is_masked[b] = e < m * bandwidth_mask;
         bandwidth_mask = max32(0.05 * bandwidth_mask, e);
     }
@@ -536,14 +553,22 @@ pub(super) fn tonality_analysis(
     if fs == 48000 {
         let b = NB_TBANDS;
         let e = hp_ener * (1.0f32 / (60 * 60) as f32);
-        let noise_ratio = if tonal.prev_bandwidth == 20 { 10.0f32 } else { 30.0 };
+        let noise_ratio = if tonal.prev_bandwidth == 20 {
+            10.0f32
+        } else {
+            30.0
+        };
         above_max_pitch += e;
         tonal.mean_e[b] = max32((1.0 - alpha_e2) * tonal.mean_e[b], e);
         let em = max32(e, tonal.mean_e[b]);
         if em > 3.0 * noise_ratio * noise_floor * 160.0 || e > noise_ratio * noise_floor * 160.0 {
             bandwidth = 20;
         }
-        let m = if tonal.prev_bandwidth == 20 { 0.01f32 } else { 0.05 };
+        let m = if tonal.prev_bandwidth == 20 {
+            0.01f32
+        } else {
+            0.05
+        };
         is_masked[b] = e < m * bandwidth_mask;
     }
     info.max_pitch_ratio = if above_max_pitch > below_max_pitch {
@@ -555,7 +580,8 @@ pub(super) fn tonality_analysis(
     // top band.
     if bandwidth == 20 && is_masked[NB_TBANDS] {
         bandwidth -= 2;
-    } else if bandwidth > 0 && bandwidth <= NB_TBANDS as i32 && is_masked[(bandwidth - 1) as usize] {
+    } else if bandwidth > 0 && bandwidth <= NB_TBANDS as i32 && is_masked[(bandwidth - 1) as usize]
+    {
         bandwidth -= 1;
     }
     if tonal.count <= 2 {
@@ -608,7 +634,9 @@ pub(super) fn tonality_analysis(
     let mut features = [0.0f32; N_INPUTS];
     let mem = &mut tonal.mem;
     for i in 0..4 {
-        features[i] = -0.12299 * (bfcc[i] + mem[i + 24]) + 0.49195 * (mem[i] + mem[i + 16]) + 0.69693 * mem[i + 8]
+        features[i] = -0.12299 * (bfcc[i] + mem[i + 24])
+            + 0.49195 * (mem[i] + mem[i + 16])
+            + 0.69693 * mem[i + 8]
             - 1.4349 * tonal.cmean[i];
     }
     for i in 0..4 {
@@ -618,8 +646,9 @@ pub(super) fn tonality_analysis(
         features[4 + i] = 0.63246 * (bfcc[i] - mem[i + 24]) + 0.31623 * (mem[i] - mem[i + 16]);
     }
     for i in 0..3 {
-        features[8 + i] =
-            0.53452 * (bfcc[i] + mem[i + 24]) - 0.26726 * (mem[i] + mem[i + 16]) - 0.53452 * mem[i + 8];
+        features[8 + i] = 0.53452 * (bfcc[i] + mem[i + 24])
+            - 0.26726 * (mem[i] + mem[i + 16])
+            - 0.53452 * mem[i + 8];
     }
     if tonal.count > 5 {
         for i in 0..9 {
@@ -678,8 +707,14 @@ mod tests {
         let hp = down2_hp(&mut s, &mut out, &dc);
         assert!((out[199] - 1000.0).abs() < 1.0, "{}", out[199]);
         let mut s = [0.0f32; 3];
-        let ny: Vec<f32> = (0..400).map(|i| if i % 2 == 0 { 1000.0 } else { -1000.0 }).collect();
+        let ny: Vec<f32> = (0..400)
+            .map(|i| if i % 2 == 0 { 1000.0 } else { -1000.0 })
+            .collect();
         let hp2 = down2_hp(&mut s, &mut out, &ny);
-        assert!(out[199].abs() < 1.0 && hp2 > 100.0 * hp, "{} {hp} {hp2}", out[199]);
+        assert!(
+            out[199].abs() < 1.0 && hp2 > 100.0 * hp,
+            "{} {hp} {hp2}",
+            out[199]
+        );
     }
 }
