@@ -6,8 +6,8 @@
 //! Streams: SILK, hybrid, CELT and automatic-mode streams from libopus's encoder, with in-band
 //! FEC, decoded at several rates and channel counts, in the three sample formats, with and
 //! without simulated loss (`-loss`, which uses the C library's `rand()`, and `-lossfile`), at
-//! decoder complexities 0 to 4. DRED-carrying streams with losses and complexity 5+ with
-//! losses need the neural layer and are covered by the conformance report instead.
+//! decoder complexities 0 to 10 (deep PLC from 5 up). DRED-carrying streams with losses need
+//! DRED decoding and are covered by the conformance report instead.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,13 +76,16 @@ fn demo_decode_matches_libopus_opus_demo() {
     let lossfile = dir.0.join("loss.txt");
     std::fs::write(&lossfile, pattern.repeat(20)).unwrap();
     let lossfile = lossfile.to_str().unwrap().to_string();
-    let option_sets: [&[&str]; 6] = [
+    let option_sets: [&[&str]; 8] = [
         &[],
         &["-f32"],
         &["-24", "-dec_complexity", "3"],
         &["-lossfile", &lossfile],
         &["-loss", "15", "-dec_complexity", "4"],
         &["-f32", "-lossfile", &lossfile, "-dec_complexity", "1"],
+        // Deep PLC (FARGAN) conceals at complexity 5 and up.
+        &["-loss", "20", "-dec_complexity", "10"],
+        &["-24", "-lossfile", &lossfile, "-dec_complexity", "5"],
     ];
     let outputs = [(48000, 2), (16000, 1), (24000, 2), (8000, 1), (12000, 2)];
     let mut compared = 0;
