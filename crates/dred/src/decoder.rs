@@ -135,7 +135,13 @@ impl Dred {
     /// - [`Error::BadArg`] if `sampling_rate` is not positive;
     /// - the packet's framing errors, as [`find_payload`] reports them (the `Dred` is then
     ///   [`ProcessStage::Empty`]).
-    pub fn parse(&mut self, packet: &[u8], max_dred_samples: i32, sampling_rate: i32, defer: bool) -> Result<DredParse, Error> {
+    pub fn parse(
+        &mut self,
+        packet: &[u8],
+        max_dred_samples: i32,
+        sampling_rate: i32,
+        defer: bool,
+    ) -> Result<DredParse, Error> {
         if sampling_rate <= 0 {
             return Err(Error::BadArg("DRED: sampling rate must be positive"));
         }
@@ -385,7 +391,12 @@ mod tests {
         enc.encode(nvals + (9 - 5), nvals + (9 - 5) + 1, 2 * nvals);
         for i in 0..STATE_DIM {
             if DRED_STATE_R_Q8[4][i] != 0 && DRED_STATE_P0_Q8[4][i] != 255 {
-                laplace_encode_p0(&mut enc, (i % 3) as i32 - 1, u16::from(DRED_STATE_P0_Q8[4][i]) << 7, u16::from(DRED_STATE_R_Q8[4][i]) << 7);
+                laplace_encode_p0(
+                    &mut enc,
+                    (i % 3) as i32 - 1,
+                    u16::from(DRED_STATE_P0_Q8[4][i]) << 7,
+                    u16::from(DRED_STATE_R_Q8[4][i]) << 7,
+                );
             }
         }
         enc.done();

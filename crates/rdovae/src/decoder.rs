@@ -43,7 +43,13 @@ enum Storage {
     SparseInt8,
 }
 
-fn load(blob: &WeightBlob<'_>, name: &str, storage: Storage, nb_inputs: usize, nb_outputs: usize) -> Result<LinearLayer, WeightsError> {
+fn load(
+    blob: &WeightBlob<'_>,
+    name: &str,
+    storage: Storage,
+    nb_inputs: usize,
+    nb_outputs: usize,
+) -> Result<LinearLayer, WeightsError> {
     let bias = format!("{name}_bias");
     let subias = format!("{name}_subias");
     let weights = format!("{name}_weights_int8");
@@ -152,7 +158,8 @@ impl RdovaeDec {
         let mut conv_tmp = [0.0f32; DEC_CONV_OUT];
         compute_generic_dense(&self.dense1, &mut buffer[..DEC_DENSE1_OUT], &input[..DEC_INPUT_DIM], Activation::Tanh);
         let mut filled = DEC_DENSE1_OUT;
-        for ((block, gru_state), conv_state) in self.blocks.iter().zip(&mut state.gru_state).zip(&mut state.conv_state) {
+        for ((block, gru_state), conv_state) in self.blocks.iter().zip(&mut state.gru_state).zip(&mut state.conv_state)
+        {
             compute_generic_gru(&block.gru_input, &block.gru_recurrent, gru_state, &buffer[..filled]);
             compute_glu(&block.glu, &mut buffer[filled..filled + DEC_GRU_STATE], gru_state);
             filled += DEC_GRU_STATE;
@@ -203,8 +210,10 @@ impl RdovaeDecState {
     /// # Panics
     /// If `initial_state` is shorter than [`STATE_DIM`].
     pub fn new(model: &RdovaeDec, initial_state: &[f32]) -> Self {
-        let mut state =
-            RdovaeDecState { gru_state: [[0.0; DEC_GRU_STATE]; DEC_BLOCKS], conv_state: [[0.0; DEC_CONV_STATE]; DEC_BLOCKS] };
+        let mut state = RdovaeDecState {
+            gru_state: [[0.0; DEC_GRU_STATE]; DEC_BLOCKS],
+            conv_state: [[0.0; DEC_CONV_STATE]; DEC_BLOCKS],
+        };
         state.init_states(model, initial_state);
         state
     }
