@@ -300,9 +300,88 @@ impl Decoder {
         S::decode_into(&mut self.inner, packet, pcm, frame_size, fec, Some(&mut *self.plc))
     }
 
+    /// Recovers `frame_size` samples per channel of lost audio from DRED data (libopus
+    /// `opus_decoder_dred_decode`): the audio that starts `dred_offset` samples (at this
+    /// decoder's rate) before the packet `dred` was parsed from. The features DRED carries
+    /// for that stretch are queued into the neural concealment, which synthesises them with
+    /// FARGAN; frames DRED does not cover are predicted. This works at any decoder complexity.
+    ///
+    /// `dred` must have been [parsed](dred::Dred::parse) and [processed](dred::Dred::process);
+    /// otherwise this is plain concealment, as in libopus.
+    ///
+    /// # Errors
+    /// As [`conceal`](Self::conceal).
+    pub fn dred_decode<S: Sample>(
+        &mut self,
+        dred: &dred::Dred,
+        dred_offset: i32,
+        pcm: &mut [S],
+        frame_size: usize,
+    ) -> Result<usize, Error> {
+        let fs = self.sample_rate() as i32;
+        if dred.process_stage() == dred::ProcessStage::Processed {
+            self.plc.fec_clear();
+            let blending = self.plc.blend();
+            for frame in dred.fec_frames(dred_offset, fs, frame_size as i32, blending) {
+                match frame {
+                    dred::FecFrame::Features(f) => self.plc.fec_add(Some(f)),
+                    dred::FecFrame::Skip => self.plc.fec_add(None),
+                }
+            }
+        }
+        S::decode_into(&mut self.inner, None, pcm, frame_size, false, Some(&mut *self.plc))
+    }
+
     /// The core decoder, mutably.
     pub fn inner_mut(&mut self) -> &mut OpusDecoder {
         &mut self.inner
+    }
+
+    /// Replaces the neural concealment's models (the PLC predictor, PitchDNN and FARGAN)
+    /// with those of a DNNw weight blob (libopus `OPUS_SET_DNN_BLOB`, the format
+    /// `write_lpcnet_weights` writes; [`lpcnet::weights::default_blob_bytes`] is the
+    /// embedded one).
+    ///
+    /// Either all three models are replaced or none is: a rejected blob leaves the decoder
+    /// running its previous models, in the state it was in. On success the concealment
+    /// history and FARGAN state are kept and the feature analysis restarts (its PitchDNN is
+    /// one of the models replaced). The stream state and settings are untouched. This
+    /// allocates (the new models), unlike decoding.
+    ///
+    /// Unlike libopus, the models of the DRED decoder are not part of this decoder: load
+    /// them where the [`dred::Dred`] data is processed. libopus also loads OSCE models from
+    /// the blob; OSCE is not implemented here.
+    ///
+    /// # Errors
+    /// [`Error::BadArg`] (libopus `OPUS_BAD_ARG`, which `OPUS_SET_DNN_BLOB` returns for a bad
+    /// blob) naming what is wrong: a malformed record, or an array a model needs that is
+    /// missing or mis-sized.
+    pub fn load_dnn_blob(&mut self, blob: &[u8]) -> Result<(), Error> {
+        self.plc.load_model(blob).map_err(|e| Error::BadArg(weights_error_message(&e)))
+    }
+}
+
+/// A static description of a weight-blob error, for [`Error::BadArg`].
+fn weights_error_message(e: &lpcnet::weights::WeightsError) -> &'static str {
+    use lpcnet::weights::WeightsError as W;
+    match e {
+        W::TruncatedHeader { .. } => "DNN blob: truncated record header",
+        W::BlockSmallerThanSize { .. } => "DNN blob: record block smaller than its size",
+        W::BlockPastEnd { .. } => "DNN blob: record runs past the end of the blob",
+        W::UnterminatedName { .. } => "DNN blob: unterminated array name",
+        W::NegativeSize { .. } => "DNN blob: negative array size",
+        W::EmptyArray { .. } => "DNN blob: empty array",
+        W::BlobTooLarge => "DNN blob: larger than 2 GiB",
+        W::BadMagic { .. } => "DNN blob: record lacks the DNNw magic",
+        W::UnsupportedVersion { .. } => "DNN blob: unsupported record version",
+        W::BlockNotRounded { .. } => "DNN blob: block size not rounded to 64",
+        W::UnknownType { .. } => "DNN blob: unknown array type",
+        W::MissingArray { .. } => "DNN blob: an array a model needs is missing",
+        W::WrongSize { .. } => "DNN blob: an array has the wrong size for its model",
+        W::BadSparseIndex { .. } => "DNN blob: malformed sparse index",
+        W::InvalidSpec(_) => "DNN blob: unusable layer description",
+        W::ChecksumMismatch => "DNN blob: checksum mismatch",
+        _ => "DNN blob: rejected",
     }
 }
 
@@ -332,6 +411,105 @@ mod tests {
             Err(Error::InvalidPacket(_))
         ));
         assert!(matches!(dec.conceal(7, &mut f), Err(Error::BadArg(_))));
+    }
+
+    /// Decodes 8 packets of a SILK WB stream made by repeating `pkt`, losing every third,
+    /// at complexity 5 (deep PLC), and returns the output.
+    fn lossy_run(dec: &mut Decoder) -> Vec<i16> {
+        let pkt = [0x48u8, 0x81, 0x22, 0x53, 0x07, 0x99, 0x10, 0x42, 0x77, 0x31, 0x05, 0x61];
+        let mut out = Vec::new();
+        let mut pcm = vec![0i16; 320];
+        for k in 0..8 {
+            let n = if k % 3 == 2 {
+                dec.conceal(320, &mut pcm).unwrap()
+            } else {
+                dec.decode(&pkt, &mut pcm).unwrap()
+            };
+            out.extend_from_slice(&pcm[..n]);
+        }
+        out
+    }
+
+    #[test]
+    fn load_dnn_blob_accepts_the_embedded_blob() {
+        let mut fresh = Decoder::new(16000, 1).unwrap();
+        fresh.set_complexity(5).unwrap();
+        let mut loaded = fresh.clone();
+        assert_eq!(loaded.load_dnn_blob(lpcnet::weights::default_blob_bytes()), Ok(()));
+        // The same models: the same audio.
+        assert_eq!(lossy_run(&mut loaded), lossy_run(&mut fresh));
+    }
+
+    #[test]
+    fn load_dnn_blob_replaces_the_models() {
+        use lpcnet::weights::{write_record, WeightBlob};
+        let good = lpcnet::weights::default_blob_bytes();
+        let mut dec = Decoder::new(16000, 1).unwrap();
+        dec.set_complexity(5).unwrap();
+        let mut classic = dec.clone();
+        classic.set_complexity(0).unwrap();
+        let want = lossy_run(&mut dec.clone());
+        // Deep PLC is what conceals here.
+        assert_ne!(lossy_run(&mut classic), want);
+        // The embedded blob with every FARGAN weight scaled by 0.5: other audio.
+        let blob = WeightBlob::parse(good).unwrap();
+        let mut altered = Vec::new();
+        for r in blob.records() {
+            let mut data = r.data().to_vec();
+            if r.name_str().is_some_and(|n| n.starts_with("fargan") || n.starts_with("plc")) && r.type_code() == 0 {
+                for w in data.chunks_exact_mut(4) {
+                    let x = f32::from_le_bytes([w[0], w[1], w[2], w[3]]) * 0.5;
+                    w.copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            write_record(&mut altered, r.name(), r.type_code(), &data);
+        }
+        let mut other = dec.clone();
+        other.load_dnn_blob(&altered).unwrap();
+        assert_ne!(lossy_run(&mut other.clone()), want);
+        // Loading the embedded blob back restores the original models.
+        other.load_dnn_blob(good).unwrap();
+        assert_eq!(lossy_run(&mut other), want);
+    }
+
+    #[test]
+    fn load_dnn_blob_rejects_bad_blobs_and_keeps_the_old_models() {
+        let good = lpcnet::weights::default_blob_bytes();
+        let mut reference = Decoder::new(16000, 1).unwrap();
+        reference.set_complexity(5).unwrap();
+        let want = lossy_run(&mut reference.clone());
+
+        // Truncated inside a header, inside a record, and after the first records (so the
+        // models that come later are missing); random bytes; the empty blob.
+        let mut rng_state = 0x1234_5678_9abc_def0u64;
+        let random: Vec<u8> = (0..4096)
+            .map(|_| {
+                rng_state ^= rng_state << 13;
+                rng_state ^= rng_state >> 7;
+                rng_state ^= rng_state << 17;
+                rng_state as u8
+            })
+            .collect();
+        // A valid record layout whose sizes were damaged: the first record's size field.
+        let mut bad_size = good.to_vec();
+        bad_size[12..16].copy_from_slice(&(-5i32).to_le_bytes());
+        let bad: [&[u8]; 6] = [&good[..30], &good[..100], &good[..good.len() / 2], &random, &[], &bad_size];
+        for blob in bad {
+            let mut dec = reference.clone();
+            let before = lossy_run(&mut dec.clone());
+            let err = dec.load_dnn_blob(blob).unwrap_err();
+            assert!(matches!(err, Error::BadArg(m) if m.starts_with("DNN blob")), "{err:?}");
+            assert_eq!(err.libopus_code(), -1);
+            // Still the old models and state: the same audio as before the call.
+            assert_eq!(lossy_run(&mut dec), before);
+            assert_eq!(before, want);
+        }
+
+        // A rejected blob after a good one changes nothing either, and a good one still loads.
+        let mut dec = reference.clone();
+        dec.load_dnn_blob(good).unwrap();
+        assert!(dec.load_dnn_blob(&good[..good.len() - 64]).is_err());
+        assert_eq!(lossy_run(&mut dec), want);
     }
 
     #[test]

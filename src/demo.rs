@@ -17,9 +17,9 @@
 //! and the way it stops on a bad record, simulated loss (`-loss` with glibc's `rand()`,
 //! `-lossfile`), recovery of the newest lost packet from the next packet's LBRR, concealment
 //! of the others, the check of the encoder's final range, the output formats (`-16`, `-24`,
-//! `-f32`, all derived from `opus_decode24`'s output) and the lines it prints on stderr. DRED
-//! recovery is not implemented yet: where opus_demo would use a packet's DRED data the loss
-//! is concealed with PLC, and a warning says so once.
+//! `-f32`, all derived from `opus_decode24`'s output) and the lines it prints on stderr. After
+//! a loss, the DRED data of the packet that arrives is parsed (as far back as the gap) and
+//! the older lost packets are recovered from it, as opus_demo does.
 
 use core::fmt;
 use std::fs::File;
@@ -808,7 +808,9 @@ fn decode_loop(
     let mut count: i64 = 0;
     let (mut bits, mut bits_max, mut bits2) = (0f64, 0f64, 0f64);
     let mut tot_samples = 0f64;
-    let mut dred_warned = false;
+    let mut dred = Box::new(dred::Dred::with_default_model().map_err(|_| {
+        DemoError::Failed("the embedded RDO-VAE weights failed to load".into())
+    })?);
     loop {
         let (payload, enc_final_range) = match read_record(data, &mut pos, args.max_payload) {
             ReadRecord::Packet {
@@ -836,17 +838,16 @@ fn decode_loop(
         } else {
             1 + lost_count
         };
-        if !lost
-            && lost_count > 0
-            && !dred_warned
-            && matches!(dred::payload::find_payload(payload), Ok(Some(_)))
-        {
-            // opus_demo would parse this packet's DRED and conceal the older losses from it.
-            let _ = writeln!(
-                log,
-                "warning: DRED recovery is not implemented yet; lost packets are concealed with PLC instead"
-            );
-            dred_warned = true;
+        // After losses, parse the DRED of the packet that arrived, asking for just enough
+        // history to fill the gap (at most one second).
+        let mut dred_input: i32 = 0;
+        if !lost && lost_count > 0 {
+            let output_samples = dec.last_packet_duration() as i32;
+            let wanted = lost_count.saturating_mul(output_samples);
+            dred_input = match dred.parse(payload, rate.min(wanted.max(0)), rate, false) {
+                Ok(p) if p.samples > 0 => p.samples,
+                _ => 0,
+            };
         }
         for fr in 0..run_decoder {
             let result = if fr == lost_count - 1 && has_lbrr(payload) {
@@ -854,7 +855,11 @@ fn decode_loop(
                 dec.decode_raw(Some(payload), &mut pcm[..], n, true)
             } else if fr < lost_count {
                 let n = dec.last_packet_duration();
-                dec.decode_raw(None, &mut pcm[..], n, false)
+                if dred_input > 0 {
+                    dec.dred_decode(&dred, (lost_count - fr) * n as i32, &mut pcm[..], n)
+                } else {
+                    dec.decode_raw(None, &mut pcm[..], n, false)
+                }
             } else {
                 dec.decode_raw(Some(payload), &mut pcm[..], DEMO_MAX_FRAME_SIZE, false)
             };

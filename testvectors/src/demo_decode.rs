@@ -319,17 +319,12 @@ mod tests {
     }
 }
 
-/// The dred-opus decoder (`opus_core::decoder::OpusDecoder`, what `dred_opus::Decoder` wraps)
-/// as a [`DemoDecoder`].
-///
-/// Deep PLC is attached (`lpcnet::plc::LpcnetPlc` with the embedded weights), as in the
-/// `dred_opus::Decoder` facade. DRED decoding is not wired yet: [`DemoDecoder::dred_parse`]
-/// answers libopus's `OPUS_UNIMPLEMENTED`, which makes opus_demo's logic fall back to
-/// concealment, so rows whose losses libopus recovers with DRED cannot match yet.
+/// The dred-opus decoder (`dred_opus::Decoder`: the Opus decoder with deep PLC attached) and
+/// a `dred::Dred`, as a [`DemoDecoder`].
 pub struct DredOpusDecoder {
     rate: u32,
-    dec: opus_core::decoder::OpusDecoder,
-    plc: Box<lpcnet::plc::LpcnetPlc>,
+    dec: dred_opus::Decoder,
+    dred: Box<dred::Dred>,
 }
 
 impl DredOpusDecoder {
@@ -340,10 +335,10 @@ impl DredOpusDecoder {
     /// The libopus-style code of a rejected rate, channel count or complexity.
     pub fn new(config: DecodeConfig) -> Result<Self, crate::Error> {
         let err = |context: &'static str| move |e: opus_core::Error| crate::Error::Opus { context, code: e.libopus_code() };
-        let mut dec = opus_core::decoder::OpusDecoder::new(config.rate, config.channels).map_err(err("creating decoder"))?;
+        let mut dec = dred_opus::Decoder::new(config.rate, config.channels).map_err(err("creating decoder"))?;
         dec.set_complexity(config.complexity).map_err(err("setting decoder complexity"))?;
-        let plc = lpcnet::plc::LpcnetPlc::new().map_err(|_| crate::Error::Opus { context: "loading the neural PLC", code: -3 })?;
-        Ok(DredOpusDecoder { rate: config.rate, dec, plc: Box::new(plc) })
+        let dred = dred::Dred::with_default_model().map_err(|_| crate::Error::Opus { context: "loading the RDO-VAE decoder", code: -3 })?;
+        Ok(DredOpusDecoder { rate: config.rate, dec, dred: Box::new(dred) })
     }
 }
 
@@ -357,20 +352,22 @@ impl DemoDecoder for DredOpusDecoder {
     }
 
     fn decode(&mut self, packet: Option<&[u8]>, pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
-        self.dec.decode_float_with(packet, pcm, frame_size, false, Some(&mut *self.plc)).map_err(|e| e.libopus_code())
+        self.dec.decode_raw(packet, pcm, frame_size, false).map_err(|e| e.libopus_code())
     }
 
     fn decode_fec(&mut self, packet: &[u8], pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
-        self.dec.decode_float_with(Some(packet), pcm, frame_size, true, Some(&mut *self.plc)).map_err(|e| e.libopus_code())
+        self.dec.decode_raw(Some(packet), pcm, frame_size, true).map_err(|e| e.libopus_code())
     }
 
-    fn dred_parse(&mut self, _packet: &[u8], _max_dred_samples: i32) -> Result<i32, i32> {
-        // OPUS_UNIMPLEMENTED until the DRED decoder lands.
-        Err(-5)
+    fn dred_parse(&mut self, packet: &[u8], max_dred_samples: i32) -> Result<i32, i32> {
+        self.dred
+            .parse(packet, max_dred_samples, self.rate as i32, false)
+            .map(|p| p.samples)
+            .map_err(|e| e.libopus_code())
     }
 
-    fn dred_decode(&mut self, _dred_offset: i32, _pcm: &mut [f32], _frame_size: usize) -> Result<usize, i32> {
-        Err(-5)
+    fn dred_decode(&mut self, dred_offset: i32, pcm: &mut [f32], frame_size: usize) -> Result<usize, i32> {
+        self.dec.dred_decode(&self.dred, dred_offset, pcm, frame_size).map_err(|e| e.libopus_code())
     }
 
     fn has_lbrr(&self, packet: &[u8]) -> bool {

@@ -100,9 +100,8 @@ fn quick_matrix_end_to_end() {
     assert!(runner::check(&dir.0, &changed, Candidate::LibopusSimd, 2).is_err());
 }
 
-/// The whole matrix through the dred-opus decoder (with deep PLC attached): every row must be
-/// bit-exact with the generic-C build, final range included, except rows whose losses libopus
-/// recovers from DRED data (the `dred_*` vectors), which wait for DRED decoding in the decoder.
+/// The whole matrix through the dred-opus decoder (deep PLC and DRED recovery included): every
+/// row must be bit-exact with libopus's generic-C build, final range included.
 #[test]
 fn full_matrix_dred_opus_conformance() {
     let dir = TempDir(std::env::temp_dir().join(format!("dred-opus-full-matrix-{}", std::process::id())));
@@ -113,11 +112,8 @@ fn full_matrix_dred_opus_conformance() {
     for r in &rows {
         let m = r.measured.as_ref().unwrap();
         let neural = m.neural;
-        if !neural || !r.vector.starts_with("dred_") {
-            assert_eq!(r.status, Status::BitExact, "{} {}", r.vector, r.config.stem());
-        } else {
-            assert!(matches!(r.status, Status::BitExact | Status::PendingNeural), "{} {}: {:?}", r.vector, r.config.stem(), r.status);
-        }
+        let _ = neural;
+        assert_eq!(r.status, Status::BitExact, "{} {}", r.vector, r.config.stem());
         if r.status == Status::BitExact {
             bit_exact += 1;
         }
@@ -127,5 +123,5 @@ fn full_matrix_dred_opus_conformance() {
         }
     }
     eprintln!("dred-opus conformance: {bit_exact}/{} rows bit-exact", rows.len());
-    assert!(bit_exact >= 540, "{bit_exact}");
+    assert_eq!(bit_exact, rows.len());
 }

@@ -6,8 +6,8 @@
 //! Streams: SILK, hybrid, CELT and automatic-mode streams from libopus's encoder, with in-band
 //! FEC, decoded at several rates and channel counts, in the three sample formats, with and
 //! without simulated loss (`-loss`, which uses the C library's `rand()`, and `-lossfile`), at
-//! decoder complexities 0 to 10 (deep PLC from 5 up). DRED-carrying streams with losses need
-//! DRED decoding and are covered by the conformance report instead.
+//! decoder complexities 0 to 10 (deep PLC from 5 up), and the bundled speech stream that
+//! carries LBRR and DRED, so losses are recovered from LBRR, DRED and deep PLC.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -70,6 +70,7 @@ fn demo_decode_matches_libopus_opus_demo() {
         ("hybrid_fb", ctl::MODE_HYBRID, 40000, 200, 2, false),
         ("celt_fb_10ms", ctl::MODE_CELT_ONLY, 64000, 100, 2, false),
         ("auto_40ms", ctl::AUTO, 28000, 400, 1, true),
+        ("sample_dred", 0, 0, 0, 1, true),
     ];
     // A loss pattern with isolated and consecutive losses.
     let pattern = "0\n0\n1\n0\n0\n1\n1\n0\n0\n0\n0\n1\n1\n1\n0\n0\n0\n0\n0\n1\n";
@@ -91,7 +92,13 @@ fn demo_decode_matches_libopus_opus_demo() {
     let mut compared = 0;
     for (k, (name, mode, br, ms10, ch, fec)) in streams.iter().enumerate() {
         let bit = dir.0.join(format!("{name}.bit"));
-        encode_stream(&bit, *mode, *br, *ms10, *ch, *fec);
+        if *name == "sample_dred" {
+            // The bundled stream: 32 kb/s SILK WB with LBRR and DRED.
+            let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sample_speech_dred.bit");
+            std::fs::copy(fixture, &bit).unwrap();
+        } else {
+            encode_stream(&bit, *mode, *br, *ms10, *ch, *fec);
+        }
         for (j, opts) in option_sets.iter().enumerate() {
             let (rate, och) = outputs[(k + j) % outputs.len()];
             let mut args: Vec<String> = vec!["-d".into(), rate.to_string(), och.to_string()];
