@@ -1,13 +1,14 @@
-//! Random sequences of decoder calls: decode (float, i16, 24-bit) with random
-//! frame sizes, losses, FEC, reset, gain, complexity, phase inversion and
-//! ignore-extensions, on one decoder. Checks that float output is finite, that
+//! Random sequences of decoder calls on one `dred_opus::Decoder` (the facade,
+//! so complexity 5 and up brings in deep PLC): decode (float, i16, 24-bit)
+//! with random frame sizes, losses, FEC, reset, gain, complexity (0 to 10, and
+//! invalid values), phase inversion and ignore-extensions. Checks that float output is finite, that
 //! every error is typed, and that after an error the decoder still decodes a
 //! valid packet (from the bundled fixture, or one libopus encoded).
 #![no_main]
 
 use dred_opus_fuzz::{frame_size, oracle_packets, sample_packets, Input, RATES};
 use libfuzzer_sys::fuzz_target;
-use opus_core::decoder::OpusDecoder;
+use dred_opus::Decoder;
 use opus_core::Error;
 use std::sync::OnceLock;
 
@@ -31,7 +32,8 @@ fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
     let rate = input.pick(&RATES);
     let channels = 1 + input.below(2);
-    let mut dec = OpusDecoder::new(rate, channels).expect("decoder");
+    let mut dec = Decoder::new(rate, channels).expect("decoder");
+    dec.set_complexity(input.below(11) as i32).expect("complexity");
     let max = dec.max_frame_samples();
     let mut f = vec![0f32; max * channels + 64];
     let mut s = vec![0i16; max * channels + 64];
@@ -47,24 +49,24 @@ fuzz_target!(|data: &[u8]| {
                 let fs = frame_size(&mut input, rate);
                 let fec = op & 0x80 != 0;
                 Some(match op % 3 {
-                    0 => dec.decode_float(Some(pkt), &mut f, fs, fec),
-                    1 => dec.decode(Some(pkt), &mut s, fs, fec),
-                    _ => dec.decode24(Some(pkt), &mut w, fs, fec),
+                    0 => dec.decode_raw(Some(pkt), &mut f[..], fs, fec),
+                    1 => dec.decode_raw(Some(pkt), &mut s[..], fs, fec),
+                    _ => dec.decode_raw(Some(pkt), &mut w[..], fs, fec),
                 })
             }
             4 | 5 => {
                 let fs = frame_size(&mut input, rate);
                 Some(if op & 0x40 != 0 {
-                    dec.decode(None, &mut s, fs, op & 0x80 != 0)
+                    dec.decode_raw(None, &mut s[..], fs, op & 0x80 != 0)
                 } else {
-                    dec.decode_float(None, &mut f, fs, op & 0x80 != 0)
+                    dec.decode_raw(None, &mut f[..], fs, op & 0x80 != 0)
                 })
             }
             6 => {
                 // FEC from a valid packet.
                 let pkt = good()[input.below(good().len())];
                 let fs = frame_size(&mut input, rate);
-                Some(dec.decode_float(Some(pkt), &mut f, fs, true))
+                Some(dec.decode_raw(Some(pkt), &mut f[..], fs, true))
             }
             7 => {
                 dec.reset();
@@ -104,7 +106,7 @@ fuzz_target!(|data: &[u8]| {
                 // Recovery: a valid packet decodes, with its full duration.
                 let pkt = good()[input.below(good().len())];
                 let n = dec
-                    .decode_float(Some(pkt), &mut f, max, false)
+                    .decode_raw(Some(pkt), &mut f[..], max, false)
                     .unwrap_or_else(|e| panic!("valid packet refused after {e}: {e:?}"));
                 assert_eq!(Ok(n), dec.nb_samples(pkt));
                 finite(&f[..n * channels]);

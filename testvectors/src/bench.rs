@@ -48,8 +48,11 @@ pub struct Row {
     pub bitrate: i32,
     /// Frame size in samples per channel at 48 kHz.
     pub frame: usize,
-    /// Percentage of packets lost (concealed by the decoder's classic PLC).
+    /// Percentage of packets lost (concealed by the decoder's PLC).
     pub loss_percent: u64,
+    /// Decoder complexity (`OPUS_SET_COMPLEXITY`). 5 and above turn on deep PLC: ours is
+    /// then `dred_opus::Decoder`, which carries the neural concealment.
+    pub complexity: i32,
 }
 
 /// The benchmark rows.
@@ -64,6 +67,7 @@ pub fn rows() -> Vec<Row> {
         bitrate: 64_000,
         frame: 960,
         loss_percent: 0,
+        complexity: 0,
     };
     let silk = Row {
         application: ctl::APPLICATION_VOIP,
@@ -112,13 +116,27 @@ pub fn rows() -> Vec<Row> {
             name: "PLC: CELT FB mono 64 kb/s, 20 % loss",
             id: "plc_celt_fb_mono_64k_loss20",
             loss_percent: 20,
-            ..base
+            ..base.clone()
         },
         Row {
             name: "PLC: SILK WB mono 16 kb/s, 20 % loss",
             id: "plc_silk_wb_mono_16k_loss20",
             loss_percent: 20,
+            ..silk.clone()
+        },
+        Row {
+            name: "Deep PLC: SILK WB 16 kb/s, 20 % loss, complexity 5",
+            id: "deep_plc_silk_wb_mono_16k_loss20_c5",
+            loss_percent: 20,
+            complexity: 5,
             ..silk
+        },
+        Row {
+            name: "Deep PLC: CELT FB 64 kb/s, 20 % loss, complexity 5",
+            id: "deep_plc_celt_fb_mono_64k_loss20_c5",
+            loss_percent: 20,
+            complexity: 5,
+            ..base
         },
     ]
 }
@@ -257,20 +275,55 @@ pub fn pcm_buffer() -> Vec<f32> {
     vec![0.0; MAX_FRAME * 2]
 }
 
-/// A fresh decoder of ours for `s` (48 kHz, the stream's channels).
+/// Our decoder for a row: the core decoder, or the facade with its neural concealment for
+/// the deep-PLC rows (complexity 5 and above).
+#[derive(Debug)]
+pub enum OursDecoder {
+    /// `opus_core::decoder::OpusDecoder` (no neural concealment attached).
+    Core(OpusDecoder),
+    /// `dred_opus::Decoder` (deep PLC at complexity 5 and above).
+    Facade(Box<dred_opus::Decoder>),
+}
+
+impl OursDecoder {
+    /// Clears the stream state (settings kept).
+    pub fn reset(&mut self) {
+        match self {
+            OursDecoder::Core(d) => d.reset(),
+            OursDecoder::Facade(d) => d.reset(),
+        }
+    }
+}
+
+fn ours_error(context: &'static str) -> impl Fn(opus_core::Error) -> Error {
+    move |e| Error::Opus { context, code: e.libopus_code() }
+}
+
+/// A fresh decoder of ours for `s` (48 kHz, the stream's channels, the row's complexity).
 ///
 /// # Errors
 /// Never for the rows here.
-pub fn new_ours(s: &Stream) -> Result<OpusDecoder> {
-    OpusDecoder::new(DECODE_RATE, s.row.channels).map_err(|e| Error::Opus { context: "creating our decoder", code: e.libopus_code() })
+pub fn new_ours(s: &Stream) -> Result<OursDecoder> {
+    let e = ours_error("creating our decoder");
+    if s.row.complexity > 0 {
+        let mut d = dred_opus::Decoder::new(DECODE_RATE, s.row.channels).map_err(&e)?;
+        d.set_complexity(s.row.complexity).map_err(&e)?;
+        Ok(OursDecoder::Facade(Box::new(d)))
+    } else {
+        Ok(OursDecoder::Core(OpusDecoder::new(DECODE_RATE, s.row.channels).map_err(&e)?))
+    }
 }
 
-/// A fresh libopus decoder of `build` for `s`.
+/// A fresh libopus decoder of `build` for `s` (with the row's complexity).
 ///
 /// # Errors
 /// Never for the rows here.
 pub fn new_libopus(build: Build, s: &Stream) -> Result<LibDecoder> {
-    LibDecoder::new(build, DECODE_RATE as i32, s.row.channels).map_err(opus("creating a libopus decoder"))
+    let mut d = LibDecoder::new(build, DECODE_RATE as i32, s.row.channels).map_err(opus("creating a libopus decoder"))?;
+    if s.row.complexity > 0 {
+        d.set(ctl::SET_COMPLEXITY, s.row.complexity).map_err(opus("setting the complexity"))?;
+    }
+    Ok(d)
 }
 
 /// Decodes the whole stream with our decoder (float); `visit` sees each call's output.
@@ -278,15 +331,17 @@ pub fn new_libopus(build: Build, s: &Stream) -> Result<LibDecoder> {
 ///
 /// # Errors
 /// If a call fails.
-pub fn decode_ours(dec: &mut OpusDecoder, s: &Stream, pcm: &mut [f32], mut visit: impl FnMut(&[f32])) -> Result<usize> {
+pub fn decode_ours(dec: &mut OursDecoder, s: &Stream, pcm: &mut [f32], mut visit: impl FnMut(&[f32])) -> Result<usize> {
     let f = s.row.frame;
     let ch = s.row.channels;
     let mut total = 0;
     for (p, &lost) in s.packets.iter().zip(&s.lost) {
         let data = if lost { None } else { Some(p.as_slice()) };
-        let n = dec
-            .decode_float(data, pcm, f, false)
-            .map_err(|e| Error::Opus { context: "decoding with dred-opus", code: e.libopus_code() })?;
+        let n = match dec {
+            OursDecoder::Core(d) => d.decode_float(data, pcm, f, false),
+            OursDecoder::Facade(d) => d.decode_raw(data, pcm, f, false),
+        }
+        .map_err(ours_error("decoding with dred-opus"))?;
         visit(&pcm[..n * ch]);
         total += n;
     }
@@ -326,7 +381,7 @@ pub fn bit_exact(s: &Stream) -> Result<bool> {
 /// The decoders compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contender {
-    /// `opus_core::decoder::OpusDecoder`.
+    /// `opus_core::decoder::OpusDecoder` (`dred_opus::Decoder` for the deep-PLC rows).
     Ours,
     /// libopus 1.6.1, run-time SIMD dispatch.
     LibopusSimd,
@@ -605,6 +660,13 @@ pub fn report(env: &Environment, results: &[RowResult], reps: usize) -> String {
         "- Decoding: every packet, whole stream, to **48 kHz float** (`opus_decode_float` / `OpusDecoder::decode_float`), \
          decoder complexity 0. PLC rows drop 20 % of the packets at random (fixed seed) and pass `None` \
          (a NULL packet) for them: classic concealment, no FEC, no neural PLC.\n",
+    );
+    s.push_str(
+        "- Deep PLC rows: the same losses, decoder complexity 5 (`OPUS_SET_COMPLEXITY(5)` for libopus), which turns \
+         on neural concealment (PLC predictor + FARGAN; the feature analysis with PitchDNN also runs on every \
+         received frame). Ours is the facade `dred_opus::Decoder` (`decode_raw`), which carries the neural \
+         state; the other rows time the core `OpusDecoder`. libopus SIMD runs its neural kernels with AVX2 where \
+         the CPU has it; ours and libopus generic run the portable float/int8 arithmetic (see `docs/NEURAL.md`).\n",
     );
     let _ = writeln!(
         s,

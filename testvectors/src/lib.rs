@@ -26,6 +26,7 @@ pub mod ctables;
 pub mod demo_decode;
 pub mod generate;
 pub mod matrix;
+pub mod neural;
 pub mod runner;
 pub mod signals;
 pub mod wav;

@@ -8,6 +8,7 @@
 //! `opus_decode24` (float output × 2^23, rounded to nearest-even, which is what
 //! `opus_decode_float` plus that conversion gives) and then opus_demo's `-16`, `-24` or `-f32`
 //! writer. Criterion: output files identical byte for byte.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use dred_opus::demo::{self, DemoArgs};
 use opus_oracle::{ctl, Build, Decoder, Encoder};

@@ -13,6 +13,7 @@
 //! sizes 2.5 to 60 ms (fixed and randomly switching), 20 ms of look-ahead in some cases,
 //! every channel-selection convention (`c2` = -2, -1, or a channel), resets mid-stream,
 //! result-only calls, and float input with NaN, infinities and over-range samples.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::fmt::Write as _;
 

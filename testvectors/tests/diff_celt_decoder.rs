@@ -19,6 +19,7 @@
 //! - against `Build::Simd` (what libopus users run): the same final range everywhere, and a
 //!   float SNR above 100 dB over each lossless stream (the SIMD kernels round differently,
 //!   ±1 LSB on a few samples).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use opus_core::decoder::OpusDecoder;
 use opus_core::packet::{framing, Mode, Toc};

@@ -13,6 +13,7 @@
 //! Criteria: every frame's bytes, length and final range identical; and each of our
 //! frames, wrapped in a CELT-only TOC byte, decodes with libopus to the same final
 //! range.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::os::raw::{c_int, c_void};
 

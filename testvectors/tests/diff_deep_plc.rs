@@ -7,6 +7,7 @@
 //!
 //! Inputs: the two CMU ARCTIC fixtures (16 kHz) concatenated and looped at several gains to
 //! 32 s; features from libopus's own analysis of that speech.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use dred_opus_testvectors::signals::Rng;
 use dred_opus_testvectors::wav;

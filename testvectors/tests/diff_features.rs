@@ -9,6 +9,7 @@
 //! Inputs: the two CMU ARCTIC fixtures (16 kHz) concatenated and looped at several gains to
 //! more than 30 s, the same speech through the float entry point with sub-LSB offsets, and
 //! synthetic signals (silence, full-scale white noise, a sine, a chirp, a clipped square).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -6,6 +6,7 @@
 //! model, loaded by both sides: libopus from its compiled-in tables, the port from the
 //! embedded DNNw blob. The blob itself must be byte-identical to what libopus's
 //! `write_lpcnet_weights` writes, and to what the port's C-source converter produces.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lpcnet::nnet::{
     compute_activation, compute_conv2d, compute_generic_conv1d, compute_generic_conv1d_dilation, compute_generic_dense,

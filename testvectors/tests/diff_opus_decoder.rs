@@ -8,6 +8,7 @@
 //! `decode_fec` with the next packet or concealed. Criterion: same result or error code, final
 //! range and last packet duration after every call; float PCM identical bit for bit; 16-bit PCM
 //! identical.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use opus_core::decoder::OpusDecoder;
 use opus_core::packet::framing;

@@ -12,6 +12,7 @@
 //! ms), hybrid, automatic mode with bitrate changes that force mode switches and
 //! their redundant frames, and multi-frame packets of 40 to 120 ms. Complexity
 //! stays below 7, where libopus runs its tonality analysis.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use dred_opus_testvectors::signals::{self, Clip, Synth};
 use opus_core::encoder::{

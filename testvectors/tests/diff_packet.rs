@@ -8,6 +8,7 @@
 //! random TOC bytes, corrupted length fields). Every decision must agree: accept or reject
 //! (and the error code), TOC, frame boundaries, payload and packet offsets, padding, extension
 //! lists, and the bytes written.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use opus_core::packet::{self, extensions, framing, repacketizer, Extension};
 use opus_core::Error;

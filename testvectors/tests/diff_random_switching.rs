@@ -8,6 +8,7 @@
 //!
 //! Criterion: identical result or error code, final range, last packet duration and 16-bit
 //! and float PCM after every call. Decoder complexity stays below 5 (no neural concealment).
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use opus_core::decoder::OpusDecoder;
 use opus_core::packet::framing;

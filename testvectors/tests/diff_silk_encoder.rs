@@ -4,6 +4,7 @@
 //!
 //! The end-to-end comparison of `silk_Encode` needs the analysis stages
 //! too; `end_to_end_status` reports which are still missing.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 #![allow(unsafe_code)]
 

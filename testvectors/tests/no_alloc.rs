@@ -5,6 +5,7 @@
 //! A counting global allocator wraps the system allocator. Counting is switched on only around
 //! the measured decode calls and only on the thread that switched it on (a thread-local flag),
 //! so the test harness, other tests running in parallel and stream preparation are not counted.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -8,6 +8,7 @@
 //! without simulated loss (`-loss`, which uses the C library's `rand()`, and `-lossfile`), at
 //! decoder complexities 0 to 10 (deep PLC from 5 up), and the bundled speech stream that
 //! carries LBRR and DRED, so losses are recovered from LBRR, DRED and deep PLC.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

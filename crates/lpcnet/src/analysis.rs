@@ -70,7 +70,8 @@ const LP_A: [f32; 2] = [-1.54220, 0.70781];
 /// `lpcnet_enc.c`).
 #[inline]
 fn celt_log10(x: f32) -> f32 {
-    #[allow(clippy::excessive_precision)] // libopus's literal
+    // libopus's literal, kept as written.
+    #[allow(clippy::excessive_precision, clippy::approx_constant)]
     const LOG10_2: f32 = 0.3010299957;
     LOG10_2 * celt_log2(x)
 }
