@@ -280,7 +280,7 @@ pub fn pcm_buffer() -> Vec<f32> {
 #[derive(Debug)]
 pub enum OursDecoder {
     /// `opus_core::decoder::OpusDecoder` (no neural concealment attached).
-    Core(OpusDecoder),
+    Core(Box<OpusDecoder>),
     /// `dred_opus::Decoder` (deep PLC at complexity 5 and above).
     Facade(Box<dred_opus::Decoder>),
 }
@@ -310,7 +310,7 @@ pub fn new_ours(s: &Stream) -> Result<OursDecoder> {
         d.set_complexity(s.row.complexity).map_err(&e)?;
         Ok(OursDecoder::Facade(Box::new(d)))
     } else {
-        Ok(OursDecoder::Core(OpusDecoder::new(DECODE_RATE, s.row.channels).map_err(&e)?))
+        Ok(OursDecoder::Core(Box::new(OpusDecoder::new(DECODE_RATE, s.row.channels).map_err(&e)?)))
     }
 }
 

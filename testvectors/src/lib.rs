@@ -20,6 +20,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bench;
+pub mod bench_encode;
 pub mod bitstream;
 pub mod compare;
 pub mod ctables;

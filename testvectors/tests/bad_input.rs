@@ -276,12 +276,15 @@ struct Checked {
 }
 
 impl Checked {
-    fn new(rate: u32, channels: usize, good: &[u8]) -> Self {
+    /// `complexity` is the facade's: 5 and up conceals with deep PLC.
+    fn new(rate: u32, channels: usize, good: &[u8], complexity: i32) -> Self {
         let dec = OpusDecoder::new(rate, channels).unwrap();
         let max = dec.max_frame_samples() * channels;
+        let mut facade = dred_opus::Decoder::new(rate, channels).unwrap();
+        facade.set_complexity(complexity).unwrap();
         Checked {
             dec,
-            facade: dred_opus::Decoder::new(rate, channels).unwrap(),
+            facade,
             good: good.to_vec(),
             pcm: vec![0.0; max],
             pcm16: vec![0; max],
@@ -331,6 +334,12 @@ impl Checked {
             let r = self.dec.decode_float(None, &mut self.pcm, fs, false);
             self.check(r, "conceal");
         }
+        if rng.gen_bool(0.04) {
+            // The facade conceals with deep PLC at complexity 5 and up (slow in debug builds).
+            let fs = unit * rng.gen_range(1..=8);
+            let r = self.facade.conceal(fs, &mut self.pcm[..]);
+            assert!(r.is_ok_and(|n| self.pcm[..n * self.dec.channels()].iter().all(|x| x.is_finite())));
+        }
         if rng.gen_bool(0.05) {
             self.dec.reset();
         }
@@ -350,7 +359,7 @@ fn mutated_and_random_inputs_through_every_entry_point() {
     let mut decoders: Vec<Checked> = RATES
         .iter()
         .enumerate()
-        .map(|(i, &r)| Checked::new(r, 1 + i % 2, &good))
+        .map(|(i, &r)| Checked::new(r, 1 + i % 2, &good, [0, 5, 10][i % 3]))
         .collect();
     let mut inputs = 0;
     for round in 0..5000u32 {
@@ -392,9 +401,9 @@ fn every_quick_matrix_packet_mutated_five_ways_decodes_without_panic() {
     let mut total = 0;
     for (si, (name, packets)) in streams.iter().enumerate() {
         let rate = RATES[si % RATES.len()];
-        let mut dec = Checked::new(rate, 1 + si % 2, &good);
+        let mut dec = Checked::new(rate, 1 + si % 2, &good, if si % 2 == 0 { 0 } else { 6 });
         // A second decoder sees the stream in order, with damaged packets in between.
-        let mut inline = Checked::new(48000, 2, &good);
+        let mut inline = Checked::new(48000, 2, &good, 0);
         for (k, p) in packets.iter().enumerate() {
             let other = &packets[(k * 7 + 3) % packets.len()];
             for how in [0, 1, 2, 3, 4 + (k as u32 % 5)] {

@@ -200,10 +200,17 @@ const ENCODE_ONLY: &[&str] = &[
     "-e audio 48000 2 64000 -sweep -1000 chords48s.pcm",
     "-e audio 48000 1 32000 -random_framesize speech48.pcm",
     "-e voip 16000 1 20000 -random_fec -loss 5 speech16.pcm",
+    "-e voip 16000 1 14000 -random_fec -random_framesize -inbandfec -loss 10 speech16.pcm",
+    "-e voip 48000 2 24000 -random_fec -random_framesize -enc_loss -loss 10 mx_speech48_2.pcm",
     "-e voip 48000 1 20000 -silk16k_test speech48.pcm",
     "-e voip 24000 2 32000 -silk_bw_switch_test speech24s.pcm",
     "-e audio 48000 2 64000 -celt_test chords48s.pcm",
     "-e audio 48000 2 48000 -hybrid48k_test panning48s.pcm",
+    "-e voip 8000 1 12000 -silk8k_test speech8.pcm",
+    "-e voip 12000 2 16000 -silk12k_test mx_speech12_2.pcm",
+    "-e voip 16000 1 20000 -silk_bw_switch_test speech16.pcm",
+    "-e audio 24000 1 32000 -hybrid24k_test speech24.pcm",
+    "-e audio 48000 2 128000 -celt_hq_test chords48s.pcm",
     "-e audio 48000 2 128000 -max_payload 100 -cbr chords48s.pcm",
     "-e audio 48000 1 64000 -max_payload 0 notes48.pcm",
     "-e audio 48000 1 0 notes48.pcm",
@@ -226,6 +233,9 @@ const ENCODE_DECODE: &[&str] = &[
     "audio 48000 2 40000 -forcemono -complexity 0 speech48s.pcm",
     "voip 16000 1 12000 -sweep 300 -sweep_max 24000 -loss 5 speech16.pcm",
     "audio 48000 2 256000 -framesize 120 panning48s.pcm",
+    "voip 8000 1 10000 -random_framesize -random_fec -inbandfec -loss 10 speech8.pcm",
+    "audio 48000 1 64000 -24 -celt_test notes48.pcm",
+    "voip 16000 2 24000 -silk16k_test -f32 -lossfile LOSS mx_speech16_2.pcm",
 ];
 
 /// Applications x rates x channels, each encoded alone and encoded then decoded, with the

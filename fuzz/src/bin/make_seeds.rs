@@ -91,7 +91,8 @@ fn main() -> std::io::Result<()> {
             chunk(&mut d, p);
         }
         seeds.push(("decoder_packet", d));
-        let mut st = vec![rate, ch];
+        // Rate, channels, complexity (deep PLC from 5 on).
+        let mut st = vec![rate, ch, (s * 3 % 11) as u8];
         for (k, p) in run.iter().enumerate() {
             match k % 4 {
                 // decode float, 20 ms... then a loss, FEC and a reset.
