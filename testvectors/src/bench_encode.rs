@@ -103,7 +103,7 @@ fn opus(context: &'static str) -> impl Fn(i32) -> Error {
 }
 
 /// The benchmark rows: SILK WB 16 kb/s, hybrid FB 32 kb/s and CELT FB stereo 128 kb/s, each at
-/// complexity 10 and 5, and SILK WB 16 kb/s with in-band FEC at 10 % expected loss.
+/// complexity 10 and 5, and SILK WB 16 and 24 kb/s with in-band FEC at 10 % expected loss.
 pub fn rows() -> Vec<Row> {
     let silk = Row {
         name: "",
@@ -134,8 +134,18 @@ pub fn rows() -> Vec<Row> {
         Row { name: "CELT FB stereo 128 kb/s, complexity 10", id: "celt_fb_stereo_128k_c10", ..celt.clone() },
         Row { name: "CELT FB stereo 128 kb/s, complexity 5", id: "celt_fb_stereo_128k_c5", complexity: 5, ..celt },
         Row {
-            name: "SILK WB mono 16 kb/s + FEC (LBRR), 10 % loss, complexity 10",
+            name: "SILK WB mono 16 kb/s, FEC on, 10 % loss (no LBRR coded), complexity 10",
             id: "silk_wb_16k_fec10_c10",
+            fec: true,
+            loss_percent: 10,
+            ..silk.clone()
+        },
+        // At 16 kb/s libopus's `decide_fec` finds the rate too low for LBRR at any bandwidth
+        // (the FEC row above codes none); at 24 kb/s it codes LBRR at WB.
+        Row {
+            name: "SILK WB mono 24 kb/s + FEC (LBRR), 10 % loss, complexity 10",
+            id: "silk_wb_24k_fec10_c10",
+            bitrate: 24_000,
             fec: true,
             loss_percent: 10,
             ..silk
@@ -407,8 +417,10 @@ pub fn report(env: &Environment, results: &[RowResult], reps: usize) -> String {
     s.push_str(
         "- Settings, the same for the three encoders: the row's application (VoIP for SILK and hybrid, audio for CELT), \
          complexity, bitrate with VBR (`OPUS_SET_VBR(1)`, constrained as by default), mode \
-         (`OPUS_SET_FORCE_MODE`), bandwidth and channel count forced; the FEC row sets `OPUS_SET_INBAND_FEC(1)` and \
-         `OPUS_SET_PACKET_LOSS_PERC(10)`, so SILK codes LBRR frames; no DTX, no DRED.\n",
+         (`OPUS_SET_FORCE_MODE`), bandwidth and channel count forced; the FEC rows set `OPUS_SET_INBAND_FEC(1)` and \
+         `OPUS_SET_PACKET_LOSS_PERC(10)`; libopus then codes LBRR frames only where the rate allows \
+         (`decide_fec`: not at 16 kb/s, whose row therefore times FEC turned on but unused; at 24 kb/s, yes: \
+         see the LBRR column below); no DTX, no DRED.\n",
     );
     let _ = writeln!(
         s,
