@@ -16,12 +16,12 @@
 //! Encoding (`-e`, or encoding then decoding without `-e`/`-d`) follows opus_demo's frame
 //! loop: its reading of 16-bit, 24-bit or float PCM (a short last frame is zero-padded), the
 //! encoder requests it makes in its order, `-sweep`, `-random_framesize`, `-random_fec` and the
-//! mode-switching test lists (drawing from glibc's `rand()` in the same sequence), the loss
+//! mode-switching test lists (drawing from glibc's `rand()` in the same sequence),
+//! `-delayed-decision` (two seconds of input per call, one frame coded), the loss
 //! simulation (`-loss`, `-lossfile`, `-enc_loss`), the bitstream records, the immediate
 //! decoding of each packet when both run, with the encoder's look-ahead trimmed, and the
-//! bitrate statistics on stderr. Not available yet: `-dred` (no DRED encoder), the
-//! `restricted-silk` and `restricted-celt` applications, and `-delayed-decision` (the encoder
-//! takes at most 120 ms per call).
+//! bitrate statistics on stderr. Not available yet: `-dred` (no DRED encoder) and the
+//! `restricted-silk` and `restricted-celt` applications.
 //!
 //! Decoding (`-d`) follows opus_demo's receive loop record by record: its bitstream reading
 //! and the way it stops on a bad record, simulated loss (`-loss` with glibc's `rand()`,
@@ -535,7 +535,7 @@ impl DemoArgs {
 /// Runs an opus_demo job, printing opus_demo's messages on stderr.
 ///
 /// # Errors
-/// - [`DemoError::NotYetSupported`]: `-sim_loss`, `-dred` or `-delayed-decision` when
+/// - [`DemoError::NotYetSupported`]: `-sim_loss` or `-dred` when
 ///   encoding, the `restricted-silk` and `restricted-celt` applications, or a bitstream holding
 ///   packets of a mode this build cannot decode; nothing is written.
 /// - [`DemoError::Io`]: a file cannot be opened, read or written.
@@ -1135,11 +1135,6 @@ fn encode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
             "-dred: the DRED encoder is not in this build yet; no output was written",
         ));
     }
-    if args.delayed_decision {
-        return Err(DemoError::NotYetSupported(
-            "-delayed-decision: the encoder takes at most 120 ms of input per call; no output was written",
-        ));
-    }
     if args.sim_loss.is_some() {
         return Err(DemoError::NotYetSupported(
             "-sim_loss: the generative loss model is not built in; no output was written",
@@ -1211,12 +1206,41 @@ fn encode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
         f64::from(bitrate_bps) * 0.001,
         args.frame_size
     );
+    let mut first_frame_size = args.frame_size as i32;
+    if args.delayed_decision {
+        // Code frames of the chosen size, but hand the encoder two seconds per call so the
+        // analysis can look ahead.
+        let r = rate as i32;
+        let f = first_frame_size;
+        let duration = if f == r / 400 {
+            FrameDuration::Ms2_5
+        } else if f == r / 200 {
+            FrameDuration::Ms5
+        } else if f == r / 100 {
+            FrameDuration::Ms10
+        } else if f == r / 50 {
+            FrameDuration::Ms20
+        } else if f == r / 25 {
+            FrameDuration::Ms40
+        } else if f == 3 * r / 50 {
+            FrameDuration::Ms60
+        } else if f == 4 * r / 50 {
+            FrameDuration::Ms80
+        } else if f == 5 * r / 50 {
+            FrameDuration::Ms100
+        } else {
+            FrameDuration::Ms120
+        };
+        ctl(&mut enc, |c| c.frame_duration(duration));
+        first_frame_size = 2 * r;
+    }
     let job = EncodeJob {
         args,
         input: &input,
         modes: &modes,
         mode_switch_time,
         skip,
+        first_frame_size,
     };
     let result = job.run(&mut enc, dec.as_mut(), &mut loss_file, &mut out, log);
     let flushed = out.flush().map_err(|e| io_err(&args.output, &e));
@@ -1232,6 +1256,9 @@ struct EncodeJob<'a> {
     mode_switch_time: i32,
     /// The encoder's look-ahead, dropped from the start of the decoded output.
     skip: i32,
+    /// Samples per channel given to each encode call at first (two seconds with
+    /// `-delayed-decision`).
+    first_frame_size: i32,
 }
 
 impl EncodeJob<'_> {
@@ -1265,7 +1292,7 @@ impl EncodeJob<'_> {
         let mut dred: Option<Box<dred::Dred>> = None;
         let mut rand = GlibcRand::new(1);
         let mut in_pos = 0usize;
-        let mut frame_size = args.frame_size as i32;
+        let mut frame_size = self.first_frame_size;
         let mut bitrate_bps = args.bitrate.unwrap_or(0);
         let mut sweep_bps = args.sweep_bps;
         let sweep_min = if args.sweep_max != 0 { bitrate_bps } else { 0 };

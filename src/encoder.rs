@@ -66,28 +66,30 @@ mod sealed {
 /// - `i32`: 24-bit samples, full scale ±2^23 (libopus `opus_encode24`).
 pub trait EncodeSample: sealed::Sealed + Copy {
     #[doc(hidden)]
-    fn encode_with(enc: &mut OpusEncoder, pcm: &[Self], out: &mut [u8], scratch: &mut [f32]) -> Result<usize, Error>;
+    fn encode_with(enc: &mut OpusEncoder, pcm: &[Self], out: &mut [u8], scratch: &mut Vec<f32>) -> Result<usize, Error>;
 }
 
 impl EncodeSample for f32 {
-    fn encode_with(enc: &mut OpusEncoder, pcm: &[f32], out: &mut [u8], _: &mut [f32]) -> Result<usize, Error> {
+    fn encode_with(enc: &mut OpusEncoder, pcm: &[f32], out: &mut [u8], _: &mut Vec<f32>) -> Result<usize, Error> {
         enc.encode_float(pcm, out)
     }
 }
 
 impl EncodeSample for i16 {
-    fn encode_with(enc: &mut OpusEncoder, pcm: &[i16], out: &mut [u8], _: &mut [f32]) -> Result<usize, Error> {
+    fn encode_with(enc: &mut OpusEncoder, pcm: &[i16], out: &mut [u8], _: &mut Vec<f32>) -> Result<usize, Error> {
         enc.encode(pcm, out)
     }
 }
 
 impl EncodeSample for i32 {
-    fn encode_with(enc: &mut OpusEncoder, pcm: &[i32], out: &mut [u8], scratch: &mut [f32]) -> Result<usize, Error> {
+    fn encode_with(enc: &mut OpusEncoder, pcm: &[i32], out: &mut [u8], scratch: &mut Vec<f32>) -> Result<usize, Error> {
         // libopus's float build scales 24-bit input by 2^-23 and codes it as float. Within the
         // 24-bit range the float path's analysis sees exactly the same values.
-        let Some(buf) = scratch.get_mut(..pcm.len()) else {
-            return Err(Error::BadArg("opus encoder: invalid input length"));
-        };
+        if scratch.len() < pcm.len() {
+            // Longer than one frame (look-ahead for the analysis): grow once.
+            scratch.resize(pcm.len(), 0.0);
+        }
+        let buf = &mut scratch[..pcm.len()];
         for (d, &s) in buf.iter_mut().zip(pcm) {
             *d = s as f32 * (1.0 / 8_388_608.0);
         }
@@ -176,6 +178,11 @@ impl Encoder {
     /// or 120 ms per channel) into `out` and returns the packet length. `out.len()` caps the
     /// packet size (1275 bytes per frame is always enough); in CBR it is also the size aimed
     /// for when smaller than the bitrate's.
+    ///
+    /// With a fixed [`FrameDuration`] (not [`FrameDuration::Arg`]), `pcm` may be longer than
+    /// that duration: only its first frame is coded, and the rest is look-ahead for the
+    /// speech/music analysis (libopus's "delayed decision"). The packet's duration tells how
+    /// many samples were consumed.
     ///
     /// # Errors
     /// - [`Error::BadArg`]: `pcm` is not a valid frame length, or `out` is empty.

@@ -243,6 +243,304 @@ pub fn decode_libopus(build: Build, s: &Stream, lost: &[bool], rate: u32, comple
     Ok(out)
 }
 
+/// How lost packets are recovered (the "Recovery strategies" table of `docs/NEURAL.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Classic PLC: complexity 0, neither LBRR nor DRED used.
+    ClassicPlc,
+    /// Deep PLC: complexity 5, neither LBRR nor DRED used.
+    DeepPlc,
+    /// Complexity 5; the newest lost packet of a gap is recovered from the next packet's
+    /// LBRR (`decode_fec`) when it has some, every other lost packet is concealed.
+    Lbrr,
+    /// Complexity 5; every lost packet the next packet's DRED covers is recovered from it
+    /// (`dred_decode`), the others are concealed.
+    Dred,
+    /// Complexity 5; opus_demo's policy: LBRR for the newest lost packet when there is some,
+    /// else `dred_decode` whenever the next packet has DRED (beyond its reach that call
+    /// predicts with the neural PLC), else concealment.
+    LbrrDred,
+}
+
+impl Strategy {
+    /// All five, in table order.
+    pub const ALL: [Strategy; 5] = [Strategy::ClassicPlc, Strategy::DeepPlc, Strategy::Lbrr, Strategy::Dred, Strategy::LbrrDred];
+
+    /// Short identifier (file names).
+    pub fn id(self) -> &'static str {
+        match self {
+            Strategy::ClassicPlc => "classic",
+            Strategy::DeepPlc => "deepplc",
+            Strategy::Lbrr => "lbrr",
+            Strategy::Dred => "dred",
+            Strategy::LbrrDred => "lbrr_dred",
+        }
+    }
+
+    /// Human-readable name (tables).
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::ClassicPlc => "classic PLC (c0)",
+            Strategy::DeepPlc => "deep PLC (c5)",
+            Strategy::Lbrr => "LBRR + deep PLC",
+            Strategy::Dred => "DRED + deep PLC",
+            Strategy::LbrrDred => "LBRR + DRED (opus_demo)",
+        }
+    }
+
+    /// Decoder complexity.
+    pub fn complexity(self) -> i32 {
+        if self == Strategy::ClassicPlc {
+            0
+        } else {
+            5
+        }
+    }
+}
+
+/// The decoder calls a recovery policy needs, on float output; implemented for ours
+/// ([`OursRecovery`]) and libopus ([`LibRecovery`]) so that both run the same calls.
+pub trait RecoveryDecoder {
+    /// Decodes a packet.
+    fn decode(&mut self, packet: &[u8], pcm: &mut [f32], frame: usize) -> Result<usize>;
+    /// Conceals `frame` samples.
+    fn conceal(&mut self, pcm: &mut [f32], frame: usize) -> Result<usize>;
+    /// Recovers the frame before `next` from its LBRR.
+    fn decode_fec(&mut self, next: &[u8], pcm: &mut [f32], frame: usize) -> Result<usize>;
+    /// Whether `packet` carries LBRR.
+    fn has_lbrr(&self, packet: &[u8]) -> bool;
+    /// Parses (and processes) the DRED of `packet`, up to `max_samples` of history; returns the
+    /// samples covered (0 without DRED or on error).
+    fn dred_parse(&mut self, packet: &[u8], max_samples: i32) -> i32;
+    /// Synthesises `frame` samples from the DRED last parsed, `offset` samples before its packet.
+    fn dred_decode(&mut self, offset: i32, pcm: &mut [f32], frame: usize) -> Result<usize>;
+    /// The last packet's duration (0 if none yet).
+    fn last_packet_duration(&mut self) -> usize;
+    /// The output rate.
+    fn rate(&self) -> i32;
+}
+
+fn ours_err(context: &'static str) -> impl Fn(dred_opus::decoder::Error) -> Error {
+    move |e| Error::Opus { context, code: e.libopus_code() }
+}
+
+/// `dred_opus::Decoder` with a `dred::Dred`.
+pub struct OursRecovery {
+    /// The decoder.
+    pub dec: dred_opus::Decoder,
+    /// The DRED state.
+    pub dred: dred::Dred,
+}
+
+impl OursRecovery {
+    /// Mono at `rate` Hz and `complexity`.
+    ///
+    /// # Errors
+    /// If a setting is refused.
+    pub fn new(rate: u32, complexity: i32) -> Result<Self> {
+        let mut dec = dred_opus::Decoder::new(rate, 1).map_err(ours_err("creating our decoder"))?;
+        dec.set_complexity(complexity).map_err(ours_err("setting the complexity"))?;
+        let dred = dred::Dred::with_default_model().map_err(|_| Error::Opus { context: "loading the DRED model", code: -3 })?;
+        Ok(OursRecovery { dec, dred })
+    }
+}
+
+impl RecoveryDecoder for OursRecovery {
+    fn decode(&mut self, packet: &[u8], pcm: &mut [f32], _frame: usize) -> Result<usize> {
+        self.dec.decode(packet, pcm).map_err(ours_err("decoding with dred-opus"))
+    }
+    fn conceal(&mut self, pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.conceal(frame, pcm).map_err(ours_err("concealing with dred-opus"))
+    }
+    fn decode_fec(&mut self, next: &[u8], pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.decode_fec(next, frame, pcm).map_err(ours_err("LBRR with dred-opus"))
+    }
+    fn has_lbrr(&self, packet: &[u8]) -> bool {
+        opus_core::packet::has_lbrr(packet).unwrap_or(false)
+    }
+    fn dred_parse(&mut self, packet: &[u8], max_samples: i32) -> i32 {
+        let rate = self.rate();
+        self.dred.parse(packet, max_samples, rate, false).map_or(0, |p| p.samples.max(0))
+    }
+    fn dred_decode(&mut self, offset: i32, pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.dred_decode(&self.dred, offset, pcm, frame).map_err(ours_err("DRED with dred-opus"))
+    }
+    fn last_packet_duration(&mut self) -> usize {
+        self.dec.last_packet_duration()
+    }
+    fn rate(&self) -> i32 {
+        self.dec.sample_rate() as i32
+    }
+}
+
+/// A libopus decoder of one build with its DRED decoder and state.
+pub struct LibRecovery {
+    /// The build.
+    pub build: Build,
+    /// The decoder.
+    pub dec: LibDecoder,
+    /// `OpusDREDDecoder`.
+    pub dred_dec: opus_oracle::DredDecoder,
+    /// `OpusDRED`.
+    pub dred: opus_oracle::Dred,
+    rate: i32,
+}
+
+impl LibRecovery {
+    /// Mono at `rate` Hz and `complexity`.
+    ///
+    /// # Errors
+    /// If libopus refuses a setting.
+    pub fn new(build: Build, rate: u32, complexity: i32) -> Result<Self> {
+        let mut dec = LibDecoder::new(build, rate as i32, 1).map_err(opus("creating a libopus decoder"))?;
+        dec.set(ctl::SET_COMPLEXITY, complexity).map_err(opus("setting the complexity"))?;
+        let dred_dec = opus_oracle::DredDecoder::new(build).map_err(opus("creating a DRED decoder"))?;
+        let dred = opus_oracle::Dred::new(build).map_err(opus("allocating an OpusDRED"))?;
+        Ok(LibRecovery { build, dec, dred_dec, dred, rate: rate as i32 })
+    }
+}
+
+impl RecoveryDecoder for LibRecovery {
+    fn decode(&mut self, packet: &[u8], pcm: &mut [f32], frame: usize) -> Result<usize> {
+        let _ = frame;
+        let cap = pcm.len();
+        self.dec.decode_float(Some(packet), pcm, cap, false).map_err(opus("decoding with libopus"))
+    }
+    fn conceal(&mut self, pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.decode_float(None, pcm, frame, false).map_err(opus("concealing with libopus"))
+    }
+    fn decode_fec(&mut self, next: &[u8], pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.decode_float(Some(next), pcm, frame, true).map_err(opus("LBRR with libopus"))
+    }
+    fn has_lbrr(&self, packet: &[u8]) -> bool {
+        opus_oracle::packet_has_lbrr(self.build, packet).unwrap_or(false)
+    }
+    fn dred_parse(&mut self, packet: &[u8], max_samples: i32) -> i32 {
+        self.dred_dec.parse(&mut self.dred, packet, max_samples, self.rate, false).map_or(0, |(n, _)| n.max(0))
+    }
+    fn dred_decode(&mut self, offset: i32, pcm: &mut [f32], frame: usize) -> Result<usize> {
+        self.dec.dred_decode_float(&self.dred, offset, pcm, frame).map_err(opus("DRED with libopus"))
+    }
+    fn last_packet_duration(&mut self) -> usize {
+        self.dec.last_packet_duration().max(0) as usize
+    }
+    fn rate(&self) -> i32 {
+        self.rate
+    }
+}
+
+/// How each packet's audio was obtained, counted by [`decode_with_strategy`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecoveryCounts {
+    /// Packets decoded.
+    pub decoded: usize,
+    /// Recovered from LBRR.
+    pub lbrr: usize,
+    /// `dred_decode` calls.
+    pub dred: usize,
+    /// Concealed.
+    pub plc: usize,
+}
+
+/// Decodes `packets` (mono, `frame` samples each at the decoder's rate) with `lost` ones
+/// recovered by `strategy`, as opus_demo does: a gap is recovered when the packet after it
+/// arrives (parsing that packet's DRED once, for as much history as the gap needs, at most
+/// 1 s), trailing losses are concealed. `visit` sees every call's output, in order.
+///
+/// # Errors
+/// If a decoder call fails.
+pub fn decode_with_strategy<D: RecoveryDecoder>(
+    dec: &mut D,
+    strategy: Strategy,
+    packets: &[Vec<u8>],
+    lost: &[bool],
+    frame: usize,
+    pcm: &mut [f32],
+    mut visit: impl FnMut(&[f32]),
+) -> Result<RecoveryCounts> {
+    let mut c = RecoveryCounts::default();
+    let mut gap = 0usize;
+    for (p, &l) in packets.iter().zip(lost) {
+        if l {
+            gap += 1;
+            continue;
+        }
+        if gap > 0 {
+            let n = match dec.last_packet_duration() {
+                0 => frame,
+                n => n,
+            };
+            let use_lbrr = matches!(strategy, Strategy::Lbrr | Strategy::LbrrDred) && dec.has_lbrr(p);
+            let dred_samples = if matches!(strategy, Strategy::Dred | Strategy::LbrrDred) {
+                dec.dred_parse(p, ((gap * n) as i32).min(dec.rate()))
+            } else {
+                0
+            };
+            for fr in 0..gap {
+                let offset = ((gap - fr) * n) as i32;
+                let got = if fr == gap - 1 && use_lbrr {
+                    c.lbrr += 1;
+                    dec.decode_fec(p, pcm, n)?
+                } else if dred_samples > 0 && (strategy == Strategy::LbrrDred || offset - (n as i32) < dred_samples) {
+                    c.dred += 1;
+                    dec.dred_decode(offset, pcm, n)?
+                } else {
+                    c.plc += 1;
+                    dec.conceal(pcm, n)?
+                };
+                visit(&pcm[..got]);
+            }
+            gap = 0;
+        }
+        let got = dec.decode(p, pcm, frame)?;
+        c.decoded += 1;
+        visit(&pcm[..got]);
+    }
+    for _ in 0..gap {
+        let n = match dec.last_packet_duration() {
+            0 => frame,
+            n => n,
+        };
+        let got = dec.conceal(pcm, n)?;
+        c.plc += 1;
+        visit(&pcm[..got]);
+    }
+    Ok(c)
+}
+
+/// 16 kHz mono speech `clean` encoded as SILK/hybrid VoIP at `bitrate` by libopus's generic
+/// encoder (complexity 10, VBR, mono, 20 ms), with `fec`: in-band FEC on, DRED for 100 ms
+/// (`OPUS_SET_DRED_DURATION(100)`) and `OPUS_SET_PACKET_LOSS_PERC(loss_percent)`.
+///
+/// # Errors
+/// If libopus refuses a setting.
+pub fn encode_voip(clean: &[i16], bitrate: i32, fec: bool, loss_percent: i32) -> Result<Vec<Vec<u8>>> {
+    let mut enc = Encoder::new(Build::Generic, SPEECH_RATE as i32, 1, ctl::APPLICATION_VOIP).map_err(opus("creating the encoder"))?;
+    let e = opus("configuring the encoder");
+    enc.set(ctl::SET_COMPLEXITY, 10).map_err(&e)?;
+    enc.set(ctl::SET_BITRATE, bitrate).map_err(&e)?;
+    enc.set(ctl::SET_VBR, 1).map_err(&e)?;
+    if fec {
+        enc.set(ctl::SET_INBAND_FEC, 1).map_err(&e)?;
+        enc.set(ctl::SET_DRED_DURATION, 100).map_err(&e)?;
+        enc.set(ctl::SET_PACKET_LOSS_PERC, loss_percent).map_err(&e)?;
+    }
+    let frame = SPEECH_RATE as usize / 50;
+    let mut buf = vec![0u8; 1500];
+    clean
+        .chunks_exact(frame)
+        .map(|x| {
+            let n = enc.encode(x, frame, &mut buf).map_err(opus("encoding"))?;
+            Ok(buf[..n].to_vec())
+        })
+        .collect()
+}
+
+/// Float samples to 16-bit (rounded, clamped).
+pub fn to_i16(x: &[f32]) -> Vec<i16> {
+    x.iter().map(|&v| (v * 32768.0).round().clamp(-32768.0, 32767.0) as i16).collect()
+}
+
 /// Signal-to-noise ratio of `test` against `reference` in dB (infinite when identical; over
 /// the common length).
 pub fn snr_db(reference: &[i16], test: &[i16]) -> f64 {

@@ -238,6 +238,26 @@ const ENCODE_DECODE: &[&str] = &[
     "voip 16000 2 24000 -silk16k_test -f32 -lossfile LOSS mx_speech16_2.pcm",
 ];
 
+/// `-delayed-decision`: two seconds per encode call, coded at the chosen frame size, with the
+/// analysis (complexity 10) looking ahead over the rest.
+const DELAYED_DECISION: &[&str] = &[
+    "-e voip 16000 1 20000 -delayed-decision -complexity 10 speech16.pcm",
+    "-e audio 48000 1 64000 -delayed-decision -complexity 10 mx_music48_1.pcm",
+    "-e audio 48000 2 96000 -delayed-decision -complexity 10 -framesize 10 mx_speech48_2.pcm",
+    "-e voip 48000 2 32000 -delayed-decision -complexity 10 -framesize 40 mx_music48_2.pcm",
+    "-e audio 16000 2 32000 -delayed-decision -complexity 10 -framesize 60 mx_speech16_2.pcm",
+    "-e audio 48000 1 48000 -delayed-decision -complexity 10 -framesize 2.5 -cbr notes48.pcm",
+    "-e voip 16000 1 24000 -delayed-decision -complexity 10 -framesize 120 -f32 speech16.f32",
+    "-e audio 48000 2 128000 -delayed-decision -complexity 10 -framesize 5 -24 chords48s.s24",
+    "voip 16000 1 20000 -delayed-decision -complexity 10 speech16.pcm",
+    "audio 48000 2 64000 -delayed-decision -complexity 10 mx_speech48_2.pcm",
+    "audio 48000 1 48000 -delayed-decision -complexity 10 -framesize 10 mx_music48_1.pcm",
+    "voip 48000 1 24000 -delayed-decision -complexity 10 -framesize 40 -inbandfec -loss 10 speech48.pcm",
+    "audio 16000 2 40000 -delayed-decision -complexity 10 -framesize 80 mx_music16_2.pcm",
+    "voip 16000 2 28000 -delayed-decision -complexity 10 -framesize 5 mx_speech16_2.pcm",
+    "audio 48000 2 96000 -delayed-decision -complexity 10 -framesize 100 -cvbr panning48s.pcm",
+];
+
 /// Applications x rates x channels, each encoded alone and encoded then decoded, with the
 /// bitrate, frame size, complexity, rate control and content varying from run to run.
 fn matrix() -> Vec<String> {
@@ -276,7 +296,8 @@ fn demo_encode_matches_libopus_opus_demo() {
     write_inputs(&dir.0);
     let mut failures = Vec::new();
     let mut compared = 0;
-    let mut lines: Vec<String> = ENCODE_ONLY.iter().chain(ENCODE_DECODE).map(|s| s.to_string()).collect();
+    let mut lines: Vec<String> =
+        ENCODE_ONLY.iter().chain(ENCODE_DECODE).chain(DELAYED_DECISION).map(|s| s.to_string()).collect();
     lines.extend(matrix());
     for (k, line) in lines.iter().enumerate() {
         compare(&dir.0, k, line, &mut failures);
@@ -297,7 +318,6 @@ fn refused_options_write_nothing() {
         "-e voip 16000 1 20000 -dred 10",
         "voip 16000 1 20000 -dred 5",
         "-e restricted-silk 16000 1 20000",
-        "-e audio 48000 1 64000 -delayed-decision",
     ] {
         let mut args: Vec<String> = line.split_whitespace().map(String::from).collect();
         args.push(input.to_str().unwrap().into());

@@ -614,9 +614,13 @@ impl OpusEncoder {
         // DRED: the DRED encoder resets here.
     }
 
-    /// Encodes `pcm` (interleaved, `channels` values per sample; its length
-    /// sets the frame size, 2.5 to 120 ms) into `out` and returns the packet
-    /// length (libopus `opus_encode`). `out.len()` is the most bytes the
+    /// Encodes `pcm` (interleaved, `channels` values per sample) into `out`
+    /// and returns the packet length (libopus `opus_encode`). With
+    /// [`FrameDuration::Arg`] the length of `pcm` is the frame size (2.5 to
+    /// 120 ms); with a fixed duration, `pcm` must hold at least that much and
+    /// only the first frame is coded, while all of `pcm` (up to the
+    /// analysis's limit) is looked ahead at by the speech/music analysis,
+    /// as opus_demo's `-delayed-decision` does. `out.len()` is the most bytes the
     /// packet may take; in CBR it is also the size aimed for.
     ///
     /// # Errors
@@ -650,12 +654,16 @@ impl OpusEncoder {
     }
 
     fn select_frame_size(&self, len: usize) -> Result<usize, Error> {
-        if len % self.channels != 0 || len / self.channels > MAX_FRAME_48K * self.fs as usize / 48000 {
+        // No upper bound of its own: with a fixed frame duration, the input may run past the
+        // coded frame and the rest only feeds the tonality analysis (capped there).
+        if len % self.channels != 0 {
             return Err(Error::BadArg("opus encoder: invalid input length"));
         }
+        let per_channel = i32::try_from(len / self.channels)
+            .map_err(|_| Error::BadArg("opus encoder: invalid input length"))?;
         let fs = frame_size_select(
             self.application,
-            (len / self.channels) as i32,
+            per_channel,
             self.cfg.frame_duration.libopus_value(),
             self.fs,
         )
