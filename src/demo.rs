@@ -20,8 +20,7 @@
 //! `-delayed-decision` (two seconds of input per call, one frame coded), the loss
 //! simulation (`-loss`, `-lossfile`, `-enc_loss`), the bitstream records, the immediate
 //! decoding of each packet when both run, with the encoder's look-ahead trimmed, and the
-//! bitrate statistics on stderr. Not available yet: `-dred` (no DRED encoder) and the
-//! `restricted-silk` and `restricted-celt` applications.
+//! bitrate statistics on stderr. Not available yet: `-dred` (no DRED encoder).
 //!
 //! Decoding (`-d`) follows opus_demo's receive loop record by record: its bitstream reading
 //! and the way it stops on a bad record, simulated loss (`-loss` with glibc's `rand()`,
@@ -536,7 +535,7 @@ impl DemoArgs {
 ///
 /// # Errors
 /// - [`DemoError::NotYetSupported`]: `-sim_loss` or `-dred` when
-///   encoding, the `restricted-silk` and `restricted-celt` applications, or a bitstream holding
+///   encoding, or a bitstream holding
 ///   packets of a mode this build cannot decode; nothing is written.
 /// - [`DemoError::Io`]: a file cannot be opened, read or written.
 /// - [`DemoError::Failed`]: the decoder's final range differs from the encoder's, or the
@@ -1123,12 +1122,9 @@ fn encode_file(args: &DemoArgs, log: &mut dyn Write) -> Result<(), DemoError> {
     let application = match args.application {
         Some(Application::Voip) => EncApplication::Voip,
         Some(Application::RestrictedLowDelay) => EncApplication::RestrictedLowDelay,
+        Some(Application::RestrictedSilk) => EncApplication::RestrictedSilk,
+        Some(Application::RestrictedCelt) => EncApplication::RestrictedCelt,
         Some(Application::Audio) | None => EncApplication::Audio,
-        Some(Application::RestrictedSilk | Application::RestrictedCelt) => {
-            return Err(DemoError::NotYetSupported(
-                "the restricted-silk and restricted-celt applications are not in the encoder yet; no output was written",
-            ))
-        }
     };
     if args.dred_duration > 0 {
         return Err(DemoError::NotYetSupported(

@@ -9,6 +9,12 @@ Reads DIR/cases.jsonl, scores every decode (ours, libopus SIMD, libopus generic,
 complexity 0 = classic PLC) against DIR/clean.wav with PESQ in wideband mode (ITU-T P.862.2,
 16 kHz), and prints a Markdown table. Decodes and reference are 16 kHz mono 16-bit; PESQ
 aligns the decoder delay itself. Not part of `cargo test`.
+
+    cargo run --release -p dred-opus-testvectors --bin neural_quality -- --strategies --out DIR
+    python3 testvectors/scripts/pesq_table.py --strategies DIR [--out table.md]
+
+With --strategies, reads DIR/strategies.jsonl instead and prints the recovery-strategy table
+(per bitrate x loss x strategy: PESQ-WB ours / libopus SIMD / libopus generic, |ours - SIMD|).
 """
 import argparse
 import json
@@ -44,7 +50,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("dir", type=Path)
     ap.add_argument("--out", type=Path, help="also write the table to this file")
+    ap.add_argument("--strategies", action="store_true", help="score DIR/strategies.jsonl")
     args = ap.parse_args()
+    if args.strategies:
+        return strategies(args)
     ref = read_wav(args.dir / "clean.wav")
     rows = []
     worst = 0.0
@@ -72,6 +81,39 @@ def main():
     if args.out:
         args.out.write_text(table)
     return 0 if worst <= LIMIT else 1
+
+
+def strategies(args):
+    ref = read_wav(args.dir / "clean.wav")
+    rows = []
+    over = []
+    worst = 0.0
+    for line in (args.dir / "strategies.jsonl").read_text().splitlines():
+        c = json.loads(line)
+        s = {who: score(ref, args.dir / f) for who, f in c["files"].items()}
+        d = abs(s["ours"] - s["simd"])
+        worst = max(worst, d)
+        if d > LIMIT:
+            over.append(f'{c["bitrate"] // 1000} kb/s, {c["loss"]}, {c["strategy"]}: {d:.3f}')
+        rows.append(
+            f'| {c["bitrate"] // 1000} kb/s ({c["kbps"]:.1f}) | random {c["target_percent"]} % ({c["actual_percent"]:.1f} %) | '
+            f'{c["strategy"]} | {c["lbrr"]} / {c["dred"]} / {c["plc"]} | '
+            f'{s["ours"]:.3f} | {s["simd"]:.3f} | {s["generic"]:.3f} | '
+            f'{d:.3f}{"" if d <= LIMIT else " **over 0.05**"} | {"yes" if c["ours_bitexact_generic"] else "NO"} |'
+        )
+        print(rows[-1], file=sys.stderr)
+    table = (
+        "| Bitrate (actual kb/s) | Loss (actual) | Strategy | lost packets: LBRR / dred_decode / PLC | "
+        "PESQ-WB ours | libopus SIMD | libopus generic | \\|ours − SIMD\\| | ours ≡ generic |\n"
+        "|---|---|---|---|---:|---:|---:|---:|:---:|\n" + "\n".join(rows) + "\n"
+    )
+    table += f"\nLargest |ours − SIMD|: {worst:.3f}"
+    table += (" (within the 0.05 limit).\n" if not over else
+              f"; over the {LIMIT} limit in {len(over)} case(s): " + "; ".join(over) + ".\n")
+    print(table)
+    if args.out:
+        args.out.write_text(table)
+    return 0
 
 
 if __name__ == "__main__":

@@ -53,6 +53,22 @@ pub struct Row {
     /// Decoder complexity (`OPUS_SET_COMPLEXITY`). 5 and above turn on deep PLC: ours is
     /// then `dred_opus::Decoder`, which carries the neural concealment.
     pub complexity: i32,
+    /// What is timed: plain decoding, or one of the DRED rows.
+    pub recovery: Recovery,
+}
+
+/// What a row times.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// Decoding every packet, lost ones concealed (`None` packets).
+    None,
+    /// `opus_dred_parse` of every packet (max 1 s of history, not deferred, so the features
+    /// are computed too) — no audio decoding. The stream carries DRED
+    /// (`OPUS_SET_DRED_DURATION(104)`, `OPUS_SET_PACKET_LOSS_PERC(20)`).
+    DredParse,
+    /// Decoding with opus_demo's LBRR + DRED recovery of the lost packets
+    /// ([`crate::neural::Strategy::LbrrDred`]), complexity 5. The stream carries DRED and LBRR.
+    LbrrDred,
 }
 
 /// The benchmark rows.
@@ -68,6 +84,13 @@ pub fn rows() -> Vec<Row> {
         frame: 960,
         loss_percent: 0,
         complexity: 0,
+        recovery: Recovery::None,
+    };
+    let dred = Row {
+        application: ctl::APPLICATION_VOIP,
+        mode: ctl::AUTO,
+        loss_percent: 20,
+        ..base.clone()
     };
     let silk = Row {
         application: ctl::APPLICATION_VOIP,
@@ -137,6 +160,19 @@ pub fn rows() -> Vec<Row> {
             loss_percent: 20,
             complexity: 5,
             ..base
+        },
+        Row {
+            name: "DRED parse+process, 1.04 s payload (64 kb/s FB, VoIP; per packet)",
+            id: "dred_parse_64k_1040ms",
+            recovery: Recovery::DredParse,
+            ..dred.clone()
+        },
+        Row {
+            name: "DRED-recovered decoding (LBRR+DRED, opus_demo), 64 kb/s FB, 20 % loss, complexity 5",
+            id: "dred_decode_64k_loss20_c5",
+            complexity: 5,
+            recovery: Recovery::LbrrDred,
+            ..dred
         },
     ]
 }
@@ -239,8 +275,13 @@ pub fn encode(row: &Row, seconds: f64) -> Result<Stream> {
     enc.set(ctl::SET_VBR, 1).map_err(&e)?;
     enc.set(ctl::SET_FORCE_CHANNELS, ch as i32).map_err(&e)?;
     enc.set(ctl::SET_BANDWIDTH, row.bandwidth).map_err(&e)?;
-    if row.application != ctl::APPLICATION_RESTRICTED_LOWDELAY {
+    if row.application != ctl::APPLICATION_RESTRICTED_LOWDELAY && row.mode != ctl::AUTO {
         enc.set(ctl::SET_FORCE_MODE, row.mode).map_err(&e)?;
+    }
+    if row.recovery != Recovery::None {
+        enc.set(ctl::SET_INBAND_FEC, i32::from(row.recovery == Recovery::LbrrDred)).map_err(&e)?;
+        enc.set(ctl::SET_DRED_DURATION, 104).map_err(&e)?;
+        enc.set(ctl::SET_PACKET_LOSS_PERC, row.loss_percent as i32).map_err(&e)?;
     }
     let frames = pcm.len() / ch / row.frame;
     let mut buf = vec![0u8; 1500];
@@ -252,7 +293,19 @@ pub fn encode(row: &Row, seconds: f64) -> Result<Stream> {
     }
     let mut rng = Rng::new(0xbe7c_4000 ^ row.loss_percent);
     let lost = (0..frames).map(|k| k > 0 && rng.below(100) < row.loss_percent).collect();
-    let content = describe(&packets);
+    let mut content = describe(&packets);
+    if row.recovery == Recovery::DredParse {
+        let mut d = dred::Dred::with_default_model().map_err(|_| Error::Opus { context: "loading the DRED model", code: -3 })?;
+        let latents: Vec<usize> = packets
+            .iter()
+            .map(|p| d.parse(p, 48_000, 48_000, false).map_or(0, |_| d.nb_latents()))
+            .collect();
+        let with = latents.iter().filter(|&&n| n > 0).count();
+        let mean = latents.iter().sum::<usize>() as f64 / latents.len().max(1) as f64;
+        let max = latents.iter().copied().max().unwrap_or(0);
+        eprintln!("{}: nb_latents mean {mean:.1}, max {max}, {with}/{} packets with DRED", row.id, latents.len());
+        let _ = write!(content, "; DRED in {with}/{} packets, nb_latents mean {mean:.1}, max {max}", latents.len());
+    }
     Ok(Stream {
         row: row.clone(),
         seconds: (frames * row.frame) as f64 / 48_000.0,
@@ -262,12 +315,53 @@ pub fn encode(row: &Row, seconds: f64) -> Result<Stream> {
     })
 }
 
-/// Encodes every row ([`rows`]) with `seconds` of audio each.
+/// Encodes the plain decoding rows ([`rows`] without the DRED rows, which
+/// [`decode_ours`] / [`decode_libopus`] do not time) with `seconds` of audio each.
 ///
 /// # Errors
 /// As [`encode`].
 pub fn streams(seconds: f64) -> Result<Vec<Stream>> {
+    rows().iter().filter(|r| r.recovery == Recovery::None).map(|r| encode(r, seconds)).collect()
+}
+
+/// Encodes every row ([`rows`]), DRED rows included (timed by [`time_once`] / [`run`]).
+///
+/// # Errors
+/// As [`encode`].
+pub fn all_streams(seconds: f64) -> Result<Vec<Stream>> {
     rows().iter().map(|r| encode(r, seconds)).collect()
+}
+
+/// Parses every packet's DRED (max 1 s, not deferred) with ours; `visit` sees each result.
+fn parse_ours(d: &mut dred::Dred, s: &Stream, mut visit: impl FnMut(&dred::Dred)) {
+    for p in &s.packets {
+        let _ = black_box(d.parse(black_box(p), 48_000, 48_000, false));
+        visit(d);
+    }
+}
+
+/// [`parse_ours`] with libopus.
+fn parse_libopus(dd: &mut opus_oracle::DredDecoder, d: &mut opus_oracle::Dred, s: &Stream, mut visit: impl FnMut(&opus_oracle::Dred)) {
+    for p in &s.packets {
+        let _ = black_box(dd.parse(d, black_box(p), 48_000, 48_000, false));
+        visit(d);
+    }
+}
+
+fn dred_model() -> Result<dred::Dred> {
+    dred::Dred::with_default_model().map_err(|_| Error::Opus { context: "loading the DRED model", code: -3 })
+}
+
+fn lib_dred(build: Build) -> Result<(opus_oracle::DredDecoder, opus_oracle::Dred)> {
+    Ok((
+        opus_oracle::DredDecoder::new(build).map_err(opus("creating a DRED decoder"))?,
+        opus_oracle::Dred::new(build).map_err(opus("allocating an OpusDRED"))?,
+    ))
+}
+
+/// Decodes a [`Recovery::LbrrDred`] stream with `dec`.
+fn decode_recovery<D: crate::neural::RecoveryDecoder>(dec: &mut D, s: &Stream, pcm: &mut [f32], visit: impl FnMut(&[f32])) -> Result<()> {
+    crate::neural::decode_with_strategy(dec, crate::neural::Strategy::LbrrDred, &s.packets, &s.lost, s.row.frame, pcm, visit).map(|_| ())
 }
 
 /// An output buffer for one packet of any stream.
@@ -371,6 +465,30 @@ pub fn decode_libopus(dec: &mut LibDecoder, s: &Stream, pcm: &mut [f32], mut vis
 /// If a decoder fails.
 pub fn bit_exact(s: &Stream) -> Result<bool> {
     let mut pcm = pcm_buffer();
+    match s.row.recovery {
+        Recovery::None => {}
+        Recovery::DredParse => {
+            let mut ours = Vec::new();
+            parse_ours(&mut dred_model()?, s, |d| {
+                ours.push((d.nb_latents() as i32, d.fec_features()[..d.nb_latents() * 4 * 20].iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+            });
+            let (mut dd, mut d) = lib_dred(Build::Generic)?;
+            let mut theirs = Vec::new();
+            parse_libopus(&mut dd, &mut d, s, |d| {
+                let f = d.fields();
+                let n = f.nb_latents.max(0) as usize;
+                theirs.push((f.nb_latents, f.fec_features[..n * 4 * 20].iter().map(|x| x.to_bits()).collect::<Vec<_>>()));
+            });
+            return Ok(ours == theirs);
+        }
+        Recovery::LbrrDred => {
+            let mut ours = Vec::new();
+            decode_recovery(&mut crate::neural::OursRecovery::new(DECODE_RATE, s.row.complexity)?, s, &mut pcm, |x| ours.extend_from_slice(x))?;
+            let mut theirs = Vec::new();
+            decode_recovery(&mut crate::neural::LibRecovery::new(Build::Generic, DECODE_RATE, s.row.complexity)?, s, &mut pcm, |x| theirs.extend_from_slice(x))?;
+            return Ok(ours.len() == theirs.len() && ours.iter().zip(&theirs).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
     let mut ours = Vec::with_capacity(s.samples() * s.row.channels);
     decode_ours(&mut new_ours(s)?, s, &mut pcm, |x| ours.extend_from_slice(x))?;
     let mut theirs = Vec::with_capacity(ours.len());
@@ -402,6 +520,38 @@ pub fn time_once(who: Contender, s: &Stream, pcm: &mut [f32]) -> Result<f64> {
     let sink = |x: &[f32]| {
         black_box(x);
     };
+    let build = if who == Contender::LibopusSimd { Build::Simd } else { Build::Generic };
+    match (s.row.recovery, who) {
+        (Recovery::None, _) => {}
+        (Recovery::DredParse, Contender::Ours) => {
+            let mut d = dred_model()?;
+            let t = Instant::now();
+            parse_ours(&mut d, s, |d| {
+                black_box(d);
+            });
+            return Ok(t.elapsed().as_secs_f64());
+        }
+        (Recovery::DredParse, _) => {
+            let (mut dd, mut d) = lib_dred(build)?;
+            let t = Instant::now();
+            parse_libopus(&mut dd, &mut d, s, |d| {
+                black_box(d);
+            });
+            return Ok(t.elapsed().as_secs_f64());
+        }
+        (Recovery::LbrrDred, Contender::Ours) => {
+            let mut d = crate::neural::OursRecovery::new(DECODE_RATE, s.row.complexity)?;
+            let t = Instant::now();
+            decode_recovery(&mut d, s, pcm, sink)?;
+            return Ok(t.elapsed().as_secs_f64());
+        }
+        (Recovery::LbrrDred, _) => {
+            let mut d = crate::neural::LibRecovery::new(build, DECODE_RATE, s.row.complexity)?;
+            let t = Instant::now();
+            decode_recovery(&mut d, s, pcm, sink)?;
+            return Ok(t.elapsed().as_secs_f64());
+        }
+    }
     match who {
         Contender::Ours => {
             let mut d = new_ours(s)?;
@@ -676,11 +826,35 @@ pub fn report(env: &Environment, results: &[RowResult], reps: usize) -> String {
          second of audio (ms/s; 10 ms/s = 1 % of one core in real time). Ratios above 1 mean we are slower."
     );
     s.push_str(
+        "- DRED rows: a fullband VoIP stream (mode left to the encoder) at 64 kb/s with `OPUS_SET_DRED_DURATION(104)` \
+         and `OPUS_SET_PACKET_LOSS_PERC(20)`. *DRED parse+process* times `opus_dred_parse` (max 1 s of history, \
+         48 kHz, not deferred, so it includes `opus_dred_process`: RDOVAE decoding of the latents into features) \
+         on every packet, against `dred::Dred::parse(…, 48000, 48000, false)`; no audio is decoded; bit-exact \
+         there means equal `nb_latents` and features for every packet. *DRED-recovered decoding* (stream also \
+         with in-band FEC) decodes the stream with 20 % random losses at complexity 5 with opus_demo's policy: \
+         LBRR for the newest lost packet when the next packet has some, else `opus_decoder_dred_decode` from \
+         the next packet's DRED (parsed once per gap), else concealment; ours is `dred_opus::Decoder` + `dred::Dred` \
+         doing the same calls (`testvectors/src/neural.rs`, `decode_with_strategy`).\n",
+    );
+    s.push_str(
         "- Bit-exact: our float output compared bit for bit with libopus generic's on the same stream \
          (a sanity check that both did the same work; the differential tests are the real check).\n",
     );
     s.push_str("\n## Results\n\n");
     s.push_str(&table(results));
+    for r in results.iter().filter(|r| r.row.recovery == Recovery::DredParse) {
+        let packets = (r.seconds * 48_000.0 / r.row.frame as f64).round().max(1.0);
+        let us = |i: usize| median(&r.times[i]) / packets * 1e6;
+        let _ = writeln!(
+            s,
+            "\n{}: per packet, ours {:.0} µs, libopus SIMD {:.0} µs, libopus generic {:.0} µs ({}).",
+            r.row.name,
+            us(0),
+            us(1),
+            us(2),
+            r.content
+        );
+    }
     s.push_str("\nStreams, and the spread of the repetitions (interquartile range / median: ours, SIMD, generic):\n\n");
     s.push_str("| Stream | seconds | packets (mode, bandwidth) | spread |\n|---|---:|---|---|\n");
     for r in results {
@@ -697,7 +871,7 @@ pub fn report(env: &Environment, results: &[RowResult], reps: usize) -> String {
     }
     s.push_str(
         "\nThe criterion bench `testvectors/benches/decode.rs` (`cargo bench -p dred-opus-testvectors --bench decode`) \
-         times the same rows (`ours` and `libopus_simd`) with criterion's statistics.\n",
+         times the same rows (`ours` and `libopus_simd`) with criterion's statistics, except the two DRED rows.\n",
     );
     s
 }

@@ -6,7 +6,7 @@
 //! Inputs are raw PCM files written to a temporary folder: CMU ARCTIC speech resampled to
 //! 48, 24, 16, 12 and 8 kHz, a stereo speech pair, and synthetic music (chords, a panned
 //! chord over noise, noise bursts with digital silence), as 16-bit, 24-bit and float files.
-//! The option sets cover the three applications, every rate, mono and stereo, 6 to 256 kb/s,
+//! The option sets cover the five applications, every rate, mono and stereo, 6 to 256 kb/s,
 //! VBR, CBR and constrained VBR, forced bandwidths, every frame size, complexities 0, 5 and
 //! 10, in-band FEC with loss, DTX, forced mono, the mode-switching test lists, bitrate
 //! sweeps, random frame sizes and FEC, encoder-side loss and loss files.
@@ -214,6 +214,29 @@ const ENCODE_ONLY: &[&str] = &[
     "-e audio 48000 2 128000 -max_payload 100 -cbr chords48s.pcm",
     "-e audio 48000 1 64000 -max_payload 0 notes48.pcm",
     "-e audio 48000 1 0 notes48.pcm",
+    "-e restricted-silk 16000 1 20000 speech16.pcm",
+    "-e restricted-silk 8000 1 12000 -cbr speech8.pcm",
+    "-e restricted-silk 48000 1 24000 speech48.pcm",
+    "-e restricted-silk 48000 2 32000 -framesize 40 speech48s.pcm",
+    "-e restricted-silk 16000 2 24000 -framesize 60 -inbandfec -loss 10 mx_speech16_2.pcm",
+    "-e restricted-silk 48000 1 64000 -bandwidth FB -cvbr speech48.pcm",
+    "-e restricted-silk 48000 1 20000 -framesize 120 -complexity 0 speech48.pcm",
+    "-e restricted-silk 16000 1 16000 -dtx bursts16.pcm",
+    "-e restricted-silk 24000 2 28000 -forcemono speech24s.pcm",
+    "-e restricted-silk 48000 1 20000 -silk_bw_switch_test speech48.pcm",
+    "-e restricted-silk 48000 2 48000 -hybrid48k_test panning48s.pcm",
+    "-e restricted-silk 16000 1 20000 -framesize 5 speech16.pcm",
+    "-e restricted-silk 48000 2 20000 -framesize 2.5 speech48s.pcm",
+    "-e restricted-silk 16000 1 20000 -random_framesize speech16.pcm",
+    "-e restricted-silk 48000 1 16000 -sweep 500 -sweep_max 40000 speech48.pcm",
+    "-e restricted-celt 48000 2 64000 chords48s.pcm",
+    "-e restricted-celt 16000 1 24000 -framesize 2.5 speech16.pcm",
+    "-e restricted-celt 8000 1 12000 -cbr speech8.pcm",
+    "-e restricted-celt 48000 1 32000 -framesize 60 speech48.pcm",
+    "-e restricted-celt 48000 2 96000 -framesize 5 -complexity 10 panning48s.pcm",
+    "-e restricted-celt 24000 2 48000 -bandwidth MB speech24s.pcm",
+    "-e restricted-celt 48000 2 64000 -hybrid48k_test panning48s.pcm",
+    "-e restricted-celt 48000 1 40000 -random_framesize -dtx speech48.pcm",
 ];
 
 /// Encode-then-decode runs (neither `-e` nor `-d`): the decoded PCM.
@@ -236,6 +259,13 @@ const ENCODE_DECODE: &[&str] = &[
     "voip 8000 1 10000 -random_framesize -random_fec -inbandfec -loss 10 speech8.pcm",
     "audio 48000 1 64000 -24 -celt_test notes48.pcm",
     "voip 16000 2 24000 -silk16k_test -f32 -lossfile LOSS mx_speech16_2.pcm",
+    "restricted-silk 16000 1 20000 speech16.pcm",
+    "restricted-silk 48000 2 32000 -inbandfec -loss 10 speech48s.pcm",
+    "restricted-silk 8000 1 10000 -framesize 60 speech8.pcm",
+    "restricted-silk 8000 1 10000 -framesize 5 speech8.pcm",
+    "restricted-celt 48000 1 48000 notes48.pcm",
+    "restricted-celt 16000 2 32000 -framesize 10 mx_speech16_2.pcm",
+    "restricted-celt 8000 1 16000 -framesize 2.5 -loss 10 speech8.pcm",
 ];
 
 /// `-delayed-decision`: two seconds per encode call, coded at the chosen frame size, with the
@@ -256,6 +286,9 @@ const DELAYED_DECISION: &[&str] = &[
     "audio 16000 2 40000 -delayed-decision -complexity 10 -framesize 80 mx_music16_2.pcm",
     "voip 16000 2 28000 -delayed-decision -complexity 10 -framesize 5 mx_speech16_2.pcm",
     "audio 48000 2 96000 -delayed-decision -complexity 10 -framesize 100 -cvbr panning48s.pcm",
+    "-e restricted-silk 16000 1 20000 -delayed-decision -complexity 10 speech16.pcm",
+    "-e restricted-silk 16000 1 20000 -delayed-decision -framesize 5 speech16.pcm",
+    "restricted-celt 48000 2 64000 -delayed-decision -complexity 10 -framesize 10 mx_music48_2.pcm",
 ];
 
 /// Applications x rates x channels, each encoded alone and encoded then decoded, with the
@@ -267,7 +300,7 @@ fn matrix() -> Vec<String> {
     let controls = ["", "-cbr", "-cvbr"];
     let mut lines = Vec::new();
     let mut k = 0usize;
-    for app in ["voip", "audio", "restricted-lowdelay"] {
+    for app in ["voip", "audio", "restricted-lowdelay", "restricted-silk", "restricted-celt"] {
         for rate in [8000, 12000, 16000, 24000, 48000] {
             for ch in [1, 2] {
                 for direction in ["-e ", ""] {
@@ -317,7 +350,6 @@ fn refused_options_write_nothing() {
     for line in [
         "-e voip 16000 1 20000 -dred 10",
         "voip 16000 1 20000 -dred 5",
-        "-e restricted-silk 16000 1 20000",
     ] {
         let mut args: Vec<String> = line.split_whitespace().map(String::from).collect();
         args.push(input.to_str().unwrap().into());

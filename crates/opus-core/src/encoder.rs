@@ -56,6 +56,22 @@ const BW_FB: i32 = 1105;
 const APP_VOIP: i32 = 2048;
 const APP_AUDIO: i32 = 2049;
 const APP_LOWDELAY: i32 = 2051;
+const APP_RESTRICTED_SILK: i32 = 2052;
+const APP_RESTRICTED_CELT: i32 = 2053;
+
+/// Whether `app` is one of the two applications that build only one codec.
+fn single_codec(app: i32) -> bool {
+    app == APP_RESTRICTED_SILK || app == APP_RESTRICTED_CELT
+}
+
+/// Samples per channel of filtered input kept between frames.
+fn encoder_buffer_len(app: i32, fs: i32) -> usize {
+    if app == APP_LOWDELAY || single_codec(app) {
+        0
+    } else {
+        fs as usize / 100
+    }
+}
 
 const SIGNAL_VOICE: i32 = 3001;
 const SIGNAL_MUSIC: i32 = 3002;
@@ -289,7 +305,6 @@ fn compute_redundancy_bytes(max_data_bytes: i32, bitrate_bps: i32, frame_rate: i
 /// The frame size to code for `frame_size` input samples, or `None` when
 /// the combination is invalid (libopus `frame_size_select`).
 fn frame_size_select(application: i32, frame_size: i32, variable_duration: i32, fs: i32) -> Option<i32> {
-    let _ = application; // Only the restricted-SILK application, not offered, limits it further.
     if frame_size < fs / 400 {
         return None;
     }
@@ -316,7 +331,10 @@ fn frame_size_select(application: i32, frame_size: i32, variable_duration: i32, 
         || 50 * new_size == 4 * fs
         || 50 * new_size == 5 * fs
         || 50 * new_size == 6 * fs;
-    ok.then_some(new_size)
+    if !ok || (application == APP_RESTRICTED_SILK && new_size < fs / 100) {
+        return None;
+    }
+    Some(new_size)
 }
 
 /// The part of the encoder a reset returns to its initial values (libopus:
@@ -471,7 +489,7 @@ impl OpusEncoder {
         celt.set_signalling(false);
         celt.set_complexity(9)?;
         let application = config.application.libopus_value();
-        let encoder_buffer = if application == APP_LOWDELAY { 0 } else { fs as usize / 100 };
+        let encoder_buffer = encoder_buffer_len(application, fs_i);
         let mut enc = OpusEncoder {
             fs: fs_i,
             channels,
@@ -513,9 +531,10 @@ impl OpusEncoder {
         if app != self.application && !self.st.first {
             return Err(Error::BadArg("opus encoder: application fixed after the first frame"));
         }
-        if (app == APP_LOWDELAY) != (self.application == APP_LOWDELAY) {
-            self.encoder_buffer = if app == APP_LOWDELAY { 0 } else { self.fs as usize / 100 };
+        if app != self.application && (single_codec(app) || single_codec(self.application)) {
+            return Err(Error::BadArg("opus encoder: restricted SILK or CELT application cannot change"));
         }
+        self.encoder_buffer = encoder_buffer_len(app, self.fs);
         self.application = app;
         let mut cfg = *config;
         if let Bitrate::Bps(_) = cfg.bitrate {
@@ -563,7 +582,7 @@ impl OpusEncoder {
     /// `OPUS_GET_LOOKAHEAD`): 2.5 ms, plus 4 ms outside restricted low delay.
     pub fn lookahead(&self) -> usize {
         let mut v = self.fs as usize / 400;
-        if self.application != APP_LOWDELAY {
+        if self.application != APP_LOWDELAY && self.application != APP_RESTRICTED_CELT {
             v += self.delay_compensation;
         }
         v
@@ -715,7 +734,7 @@ impl OpusEncoder {
 
         let mut analysis_info = AnalysisInfo::default();
         let mut analysis_bak = None;
-        if self.silk_mode.complexity >= 7 && fs >= 16000 {
+        if self.silk_mode.complexity >= 7 && fs >= 16000 && self.application != APP_RESTRICTED_SILK {
             analysis_bak = Some((self.analysis.read_pos, self.analysis.read_subframe));
             let analysis_size = match analysis_pcm {
                 AnalysisPcm::Float(x) => x.len(),
@@ -847,7 +866,9 @@ impl OpusEncoder {
         self.silk_mode.use_dtx = i32::from(self.cfg.dtx && !(analysis_info.valid || is_silence));
 
         // Mode decision.
-        if self.application == APP_LOWDELAY {
+        if self.application == APP_RESTRICTED_SILK {
+            self.st.mode = MODE_SILK_ONLY;
+        } else if self.application == APP_LOWDELAY || self.application == APP_RESTRICTED_CELT {
             self.st.mode = MODE_CELT_ONLY;
         } else if let Some(m) = self.cfg.force_mode {
             self.st.mode = m.libopus_value();
@@ -949,6 +970,9 @@ impl OpusEncoder {
         let _ = self.celt.set_lsb_depth(lsb_depth);
 
         if self.st.mode == MODE_CELT_ONLY && self.st.bandwidth == BW_MB {
+            self.st.bandwidth = BW_WB;
+        }
+        if self.application == APP_RESTRICTED_SILK && self.st.bandwidth > BW_WB {
             self.st.bandwidth = BW_WB;
         }
         let curr_bandwidth = self.st.bandwidth;
@@ -1265,7 +1289,8 @@ impl OpusEncoder {
         let max_data_bytes = orig_max_data_bytes.min(PACKET_SIZE_CAP) as i32;
         self.st.range_final = 0;
         let mut curr_bandwidth = self.st.bandwidth;
-        let delay_compensation = if self.application == APP_LOWDELAY { 0 } else { self.delay_compensation };
+        let delay_compensation =
+            if self.application == APP_LOWDELAY || single_codec(self.application) { 0 } else { self.delay_compensation };
         let total_buffer = delay_compensation;
         let frame_rate = fs / fsz;
         let mode = self.st.mode;
@@ -1300,6 +1325,10 @@ impl OpusEncoder {
             if redundancy_bytes == 0 {
                 redundancy = false;
             }
+        }
+        if self.application == APP_RESTRICTED_SILK {
+            redundancy = false;
+            redundancy_bytes = 0;
         }
         let bits_target =
             (8 * (max_data_bytes - redundancy_bytes)).min(bitrate_to_bits(self.bitrate_bps, fs, fsz)) - 8;
@@ -1418,7 +1447,7 @@ impl OpusEncoder {
                 sm.max_bits = bitrate_to_bits(max_bit_rate, fs, fsz);
             }
 
-            if prefill != 0 {
+            if prefill != 0 && self.application != APP_RESTRICTED_SILK {
                 // A smooth onset for the prefill, so SILK does not code a step.
                 let prefill_offset = ch * (self.encoder_buffer - self.delay_compensation - fs as usize / 400);
                 dsp::gain_fade(
@@ -1465,9 +1494,15 @@ impl OpusEncoder {
                 return Ok(1);
             }
             if self.silk_mode.opus_can_switch != 0 {
-                redundancy_bytes =
-                    compute_redundancy_bytes(max_data_bytes, self.bitrate_bps, frame_rate, self.st.stream_channels);
-                redundancy = redundancy_bytes != 0;
+                if self.application != APP_RESTRICTED_SILK {
+                    redundancy_bytes = compute_redundancy_bytes(
+                        max_data_bytes,
+                        self.bitrate_bps,
+                        frame_rate,
+                        self.st.stream_channels,
+                    );
+                    redundancy = redundancy_bytes != 0;
+                }
                 celt_to_silk = false;
                 self.st.silk_bw_switch = true;
             }
@@ -1492,7 +1527,7 @@ impl OpusEncoder {
         let n4 = fs as usize / 400;
         let mut tmp_prefill = [0.0f32; 240];
         let prev_mode = self.st.prev_mode;
-        if mode != MODE_SILK_ONLY && mode != prev_mode && prev_mode > 0 {
+        if mode != MODE_SILK_ONLY && mode != prev_mode && prev_mode > 0 && self.application != APP_RESTRICTED_CELT {
             if let Some(start) = (self.encoder_buffer).checked_sub(total_buffer + n4) {
                 let s = start * ch;
                 tmp_prefill[..ch * n4].copy_from_slice(&self.st.delay_buffer[s..s + ch * n4]);
@@ -1620,7 +1655,7 @@ impl OpusEncoder {
                 let _ = celt.set_bitrate(self.bitrate_bps);
             }
             // DRED: in CBR with DRED, CELT goes unconstrained VBR here.
-            if mode != prev_mode && prev_mode > 0 {
+            if mode != prev_mode && prev_mode > 0 && self.application != APP_RESTRICTED_CELT {
                 let mut dummy = [0u8; 2];
                 celt.reset();
                 let _ = celt.encode_with_ec(&tmp_prefill[..ch * n4], n4, None, &mut dummy, 2);
@@ -1720,6 +1755,7 @@ fn shrink_checked(enc: &mut RangeEncoder<'_>, size: i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packet::Mode;
 
     #[test]
     fn toc_matches_libopus_layout() {
@@ -1772,6 +1808,33 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn restricted_silk_and_celt() {
+        assert_eq!(frame_size_select(APP_RESTRICTED_SILK, 480, 5000, 48000), Some(480));
+        assert_eq!(frame_size_select(APP_RESTRICTED_SILK, 240, 5000, 48000), None);
+        assert_eq!(frame_size_select(APP_RESTRICTED_CELT, 120, 5000, 48000), Some(120));
+        let mut silk = OpusEncoder::new(48000, 1, Application::RestrictedSilk).expect("silk");
+        let mut celt = OpusEncoder::new(48000, 2, Application::RestrictedCelt).expect("celt");
+        assert_eq!(silk.lookahead(), 120 + 192);
+        assert_eq!(celt.lookahead(), 120);
+        let mut out = [0u8; 1500];
+        assert!(silk.encode_float(&noise(240, 1), &mut out).is_err());
+        for k in 0..10 {
+            let len = silk.encode_float(&noise(960, k), &mut out).expect("silk frame");
+            let toc = crate::packet::Toc(out[0]);
+            assert_eq!(toc.mode(), Mode::SilkOnly);
+            assert!(len >= 1 && toc.bandwidth() <= Bandwidth::Wideband);
+            let len = celt.encode_float(&noise(240, k), &mut out).expect("celt frame");
+            assert!(len >= 1 && crate::packet::Toc(out[0]).mode() == Mode::CeltOnly);
+        }
+        let cfg = *silk.config();
+        assert!(silk.set_config(&EncoderConfig { application: Application::Voip, ..cfg }).is_err());
+        let mut voip = OpusEncoder::new(16000, 1, Application::Voip).expect("voip");
+        let cfg = *voip.config();
+        assert!(voip.set_config(&EncoderConfig { application: Application::RestrictedCelt, ..cfg }).is_err());
+        assert!(voip.set_config(&cfg.force_mode(Some(Mode::CeltOnly))).is_ok());
     }
 
     #[test]

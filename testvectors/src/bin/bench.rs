@@ -52,7 +52,7 @@ fn run() -> Result<()> {
     let env = Environment::detect();
     eprintln!("CPU: {} ({} logical CPUs); libopus SIMD level: {}", env.cpu, env.cpus, env.libopus_simd_level);
     let t = Instant::now();
-    let mut streams = bench::streams(args.seconds)?;
+    let mut streams = bench::all_streams(args.seconds)?;
     if let Some(filter) = &args.rows {
         streams.retain(|s| s.row.id.contains(filter.as_str()));
         if streams.is_empty() {

@@ -19,15 +19,23 @@ pub enum Application {
     Audio,
     /// CELT only, without SILK's 4 ms of extra look-ahead.
     RestrictedLowDelay,
+    /// SILK only, narrowband to wideband, frames of 10 ms or more; no CELT
+    /// state. Cannot be changed to or from with [`super::OpusEncoder::set_config`].
+    RestrictedSilk,
+    /// CELT only with no SILK state and no delay compensation. Cannot be
+    /// changed to or from with [`super::OpusEncoder::set_config`].
+    RestrictedCelt,
 }
 
 impl Application {
-    /// The libopus constant (2048, 2049, 2051).
+    /// The libopus constant (2048, 2049, 2051, 2052, 2053).
     pub fn libopus_value(self) -> i32 {
         match self {
             Application::Voip => 2048,
             Application::Audio => 2049,
             Application::RestrictedLowDelay => 2051,
+            Application::RestrictedSilk => 2052,
+            Application::RestrictedCelt => 2053,
         }
     }
 }
