@@ -162,7 +162,7 @@ pub fn rows() -> Vec<Row> {
             ..base
         },
         Row {
-            name: "DRED parse+process, 1.04 s payload (64 kb/s FB, VoIP; per packet)",
+            name: "DRED parse+process, DRED duration 1.04 s requested (64 kb/s FB, VoIP; per packet)",
             id: "dred_parse_64k_1040ms",
             recovery: Recovery::DredParse,
             ..dred.clone()
