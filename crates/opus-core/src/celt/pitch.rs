@@ -94,19 +94,8 @@ pub fn xcorr_kernel(x: &[f32], y: &[f32], sum: &mut [f32; 4], len: usize) {
     }
 }
 
-/// Inner product of `x[..n]` and `y[..n]`, accumulated in order
-/// (libopus `celt_inner_prod_c`).
-///
-/// # Panics
-/// If a slice is shorter than `n`.
-#[inline]
-pub fn celt_inner_prod(x: &[f32], y: &[f32], n: usize) -> f32 {
-    let mut xy: f32 = 0.0;
-    for (a, b) in x[..n].iter().zip(&y[..n]) {
-        xy += a * b;
-    }
-    xy
-}
+/// The plain inner product, shared with the rest of CELT (libopus `celt_inner_prod`).
+pub use super::mathops::celt_inner_prod;
 
 /// The two inner products `(x . y01, x . y02)` over `n` terms
 /// (libopus `dual_inner_prod_c`).
