@@ -474,7 +474,7 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
     ) -> Result<usize, Error> {
-        self.decode_int(packet, IntOut::I16(pcm), frame_size, decode_fec, true, None)
+        self.decode_with(packet, pcm, frame_size, decode_fec, None)
     }
 
     /// [`decode`](Self::decode) with neural concealment (see
@@ -507,7 +507,7 @@ impl OpusDecoder {
         frame_size: usize,
         decode_fec: bool,
     ) -> Result<usize, Error> {
-        self.decode_int(packet, IntOut::I24(pcm), frame_size, decode_fec, false, None)
+        self.decode24_with(packet, pcm, frame_size, decode_fec, None)
     }
 
     /// [`decode24`](Self::decode24) with neural concealment (see
